@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+
+from core import clock
+
+
+class Topic(models.Model):
+    """A lived experience members can share (burnout, relocation, loss…)."""
+
+    class Sensitivity(models.TextChoices):
+        LOW = "low", "Обычная"
+        MEDIUM = "medium", "Чувствительная"
+        HIGH = "high", "Высокая (кризисная)"
+
+    slug = models.SlugField(max_length=40, unique=True)
+    title = models.CharField("название", max_length=60)
+    order = models.PositiveSmallIntegerField("порядок", default=0)
+    is_active = models.BooleanField("активна", default=True)
+    sensitivity = models.CharField(
+        "чувствительность", max_length=10, choices=Sensitivity.choices, default=Sensitivity.LOW
+    )
+
+    class Meta:
+        ordering = ["order", "title"]
+        verbose_name = "тема"
+        verbose_name_plural = "темы"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Member(models.Model):
+    """A Telegram user of the bot. After erasure only `ref` and aggregates remain."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Активен"
+        MUTED = "muted", "Ограничен (mute)"
+        BANNED = "banned", "Заблокирован"
+        DELETED = "deleted", "Удалён"
+
+    class Step(models.TextChoices):
+        RULES = "rules", "Правила"
+        ADULT = "adult", "18+"
+        PSEUDONYM = "pseudonym", "Псевдоним"
+        TIMEZONE = "timezone", "Часовой пояс"
+        TOPICS = "topics", "Темы"
+        EXPECTATIONS = "expectations", "Ожидания"
+        AVAILABILITY = "availability", "Доступность"
+        BIO = "bio", "О себе"
+        DONE = "done", "Завершён"
+
+    class Expectation(models.TextChoices):
+        VENT = "vent", "Выговориться"
+        ADVICE = "advice", "Получить совет"
+        SHARE = "share", "Поделиться опытом"
+        SUPPORT = "support", "Просто поддержка"
+        LISTEN = "listen", "Выслушать другого"
+
+    class Window(models.TextChoices):
+        MORNING = "morning", "Утро"
+        DAY = "day", "День"
+        EVENING = "evening", "Вечер"
+        NIGHT = "night", "Ночь"
+        WEEKDAYS = "weekdays", "Будни"
+        WEEKENDS = "weekends", "Выходные"
+
+    tg_id = models.BigIntegerField("Telegram id", null=True, blank=True, unique=True)
+    ref = models.CharField("псевдонимная ссылка", max_length=16, db_index=True)
+    pseudonym = models.CharField("псевдоним", max_length=24, blank=True)
+    timezone = models.CharField("часовой пояс", max_length=64, blank=True)
+    bio = models.CharField("о себе", max_length=300, blank=True)
+    expectations = ArrayField(
+        models.CharField(max_length=16, choices=Expectation.choices), default=list, blank=True
+    )
+    availability = ArrayField(
+        models.CharField(max_length=16, choices=Window.choices), default=list, blank=True
+    )
+    topics = models.ManyToManyField(Topic, through="MemberTopic", related_name="members", blank=True)
+
+    status = models.CharField("статус", max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    muted_until = models.DateTimeField("ограничен до", null=True, blank=True)
+    banned_until = models.DateTimeField("заблокирован до", null=True, blank=True)
+    onboarding_step = models.CharField("шаг анкеты", max_length=16, choices=Step.choices, default=Step.RULES)
+    # Free text the bot is waiting for outside onboarding (e.g. "edit:bio", "report:comment").
+    awaiting = models.CharField(max_length=40, blank=True)
+    awaiting_context = models.JSONField(default=dict, blank=True)
+
+    rules_accepted_at = models.DateTimeField(null=True, blank=True)
+    adult_confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField("зарегистрирован", default=clock.now, db_index=True)
+    onboarded_at = models.DateTimeField("анкета заполнена", null=True, blank=True)
+    last_seen_at = models.DateTimeField("последняя активность", null=True, blank=True)
+    unreachable_since = models.DateTimeField("бот заблокирован участником", null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    helpfulness = models.FloatField("полезность", default=0.5)
+    ratings_count = models.PositiveIntegerField(default=0)
+    coach_opt_in = models.BooleanField("подсказки коуча", default=False)
+
+    class Meta:
+        verbose_name = "участник"
+        verbose_name_plural = "участники"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ref"], condition=~Q(status="deleted"), name="uniq_member_ref_not_deleted"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="deleted") | Q(tg_id__isnull=False), name="member_tg_id_unless_deleted"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "onboarding_step"], name="member_status_step_idx")]
+
+    def __str__(self) -> str:
+        return self.pseudonym or f"#{self.ref}"
+
+    @property
+    def is_onboarded(self) -> bool:
+        return self.onboarding_step == self.Step.DONE
+
+    def is_muted(self, at: dt.datetime | None = None) -> bool:
+        return self.muted_until is not None and self.muted_until > (at or clock.now())
+
+    def is_banned(self, at: dt.datetime | None = None) -> bool:
+        if self.status != self.Status.BANNED:
+            return False
+        return self.banned_until is None or self.banned_until > (at or clock.now())
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.status == self.Status.DELETED
+
+    @property
+    def is_reachable(self) -> bool:
+        return self.unreachable_since is None and not self.is_deleted
+
+
+class MemberTopic(models.Model):
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="member_topics")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="member_topics")
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member", "topic"], name="uniq_member_topic")]
+        indexes = [models.Index(fields=["topic", "member"], name="member_topic_topic_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.topic}"
+
+
+class Preferences(models.Model):
+    """Settings a member chose; deleted on erasure."""
+
+    class Sensitivity(models.TextChoices):
+        LIGHT = "light", "Говорю спокойно"
+        DIFFICULT = "difficult", "Тяжело"
+        VERY_HARD = "very_hard", "Очень тяжело"
+
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="preferences")
+    protect_content = models.BooleanField("запрет пересылки и сохранения", default=False)
+    sensitivity = models.CharField(max_length=12, choices=Sensitivity.choices, blank=True)
+    digest_opt_in = models.BooleanField("еженедельный дайджест", default=False)
+
+    class Meta:
+        verbose_name = "настройки"
+        verbose_name_plural = "настройки"
+
+    def __str__(self) -> str:
+        return f"Настройки {self.member}"

@@ -1,0 +1,87 @@
+"""The python-telegram-bot Application: one per process (and event loop), no Updater, no getMe."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+
+from django.conf import settings
+from telegram import User
+from telegram.ext import Application, ApplicationBuilder, ExtBot
+from telegram.request import HTTPXRequest
+
+# Each app's bot.py exposes register(application); this is the order handlers are tried in.
+BOT_MODULES = (
+    "moderation.bot",
+    "tips.bot",
+    "accounts.bot",
+    "matching.bot",
+    "coach.bot",
+    "chats.bot",
+    "core.bot",
+)
+
+
+class Bot(ExtBot):
+    """An ExtBot whose identity comes from settings, so start-up makes no getMe call."""
+
+    async def initialize(self) -> None:
+        if not self._requests_initialized:
+            await asyncio.gather(self._request[0].initialize(), self._request[1].initialize())
+            self._requests_initialized = True
+        if self._bot_user is None:
+            self._bot_user = User(
+                id=int(self.token.split(":", 1)[0]) if self.token.split(":", 1)[0].isdigit() else 0,
+                is_bot=True,
+                first_name="Ты не один",
+                username=settings.TELEGRAM_BOT_USERNAME,
+            )
+        self._bot_initialized = True
+
+
+def build_bot(*, connection_pool_size: int = 64) -> Bot:
+    request = HTTPXRequest(
+        connection_pool_size=connection_pool_size,
+        connect_timeout=5.0,
+        read_timeout=10.0,
+        write_timeout=10.0,
+        pool_timeout=5.0,
+    )
+    return Bot(
+        token=settings.TELEGRAM_BOT_TOKEN or "0:not-configured",
+        base_url=f"{settings.TELEGRAM_API_BASE_URL}/bot",
+        base_file_url=f"{settings.TELEGRAM_API_BASE_URL}/file/bot",
+        request=request,
+        get_updates_request=HTTPXRequest(connection_pool_size=1, read_timeout=40.0),
+    )
+
+
+def build_application() -> Application:
+    application = ApplicationBuilder().bot(build_bot()).updater(None).concurrent_updates(True).build()
+    for module_name in BOT_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.register(application)
+    return application
+
+
+_current: tuple[asyncio.AbstractEventLoop, Application] | None = None
+
+
+async def get_application() -> Application:
+    """The initialised Application of the running event loop, built on first use."""
+    global _current
+    loop = asyncio.get_running_loop()
+    if _current is not None and _current[0] is loop:
+        return _current[1]
+    application = build_application()
+    await application.initialize()
+    if _current is not None and _current[0] is loop:  # another request built one meanwhile
+        await application.shutdown()
+        return _current[1]
+    _current = (loop, application)
+    return application

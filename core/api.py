@@ -1,0 +1,88 @@
+"""The Telegram webhook and the health endpoints."""
+
+import hmac
+import json
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from ninja import Router
+
+from core.db import db_call
+from core.webhook import INFRA_ERRORS, process_update_json
+
+router = Router()
+
+
+def _answer(status: int, detail: str, retry_after: int | None = None) -> JsonResponse:
+    response = JsonResponse({"ok": status == 200, "detail": detail}, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+@router.post("/telegram/webhook", include_in_schema=False)
+async def telegram_webhook(request: HttpRequest):
+    secret = settings.TELEGRAM_WEBHOOK_SECRET
+    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+        return _answer(403, "forbidden")
+    try:
+        data = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return _answer(400, "body is not JSON")
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        return _answer(400, "body is not a Telegram Update (no integer update_id)")
+    outcome = await process_update_json(data, retry_after=settings.WEBHOOK_RETRY_AFTER_SECONDS)
+    return _answer(outcome.status, outcome.detail, outcome.retry_after)
+
+
+@router.get("/health", include_in_schema=False)
+async def health(request: HttpRequest):
+    """The process is alive."""
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _check_redis() -> None:
+    import django_rq
+
+    django_rq.get_connection("default").ping()
+
+
+@router.get("/health/ready", include_in_schema=False)
+async def health_ready(request: HttpRequest):
+    """PostgreSQL and Redis are reachable; 503 otherwise."""
+    checks = {}
+    for name, check in (("database", _check_database), ("redis", _check_redis)):
+        try:
+            await db_call(check)
+            checks[name] = "ok"
+        except (*INFRA_ERRORS, OSError) as exc:
+            checks[name] = f"unavailable: {type(exc).__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
+    )
+
+
+@router.get("/health/db", include_in_schema=False)
+async def health_db(request: HttpRequest):
+    try:
+        await db_call(_check_database)
+    except INFRA_ERRORS as exc:
+        return JsonResponse({"database": f"unavailable: {type(exc).__name__}"}, status=503)
+    return JsonResponse({"database": "ok"})
+
+
+@router.get("/health/redis", include_in_schema=False)
+async def health_redis(request: HttpRequest):
+    try:
+        await db_call(_check_redis)
+    except (*INFRA_ERRORS, OSError) as exc:
+        return JsonResponse({"redis": f"unavailable: {type(exc).__name__}"}, status=503)
+    return JsonResponse({"redis": "ok"})

@@ -1,0 +1,85 @@
+"""The one way to talk to a member: render a template, send it, handle what Telegram answers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import structlog
+from django.conf import settings
+from django.template.loader import render_to_string
+from telegram import Bot, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, RetryAfter
+
+from core import metrics
+
+log = structlog.get_logger("core.messaging")
+T = TypeVar("T")
+
+# Called with the chat id when Telegram says the member blocked the bot (accounts sets it).
+unreachable_hooks: list[Callable[[int], Awaitable[None]]] = []
+
+
+def render(template: str, context: dict[str, Any] | None = None) -> str:
+    """Render `templates/bot/<template>.html` (HTML parse mode; autoescaped)."""
+    return render_to_string(f"bot/{template}.html", context or {}).strip()
+
+
+async def call_telegram(chat_id: int, method: str, call: Callable[[], Awaitable[T]]) -> T | None:
+    """Run one Bot API call for a member's chat; None when the member cannot be reached."""
+    for attempt in range(3):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            wait = (
+                exc.retry_after
+                if isinstance(exc.retry_after, int | float)
+                else exc.retry_after.total_seconds()
+            )
+            metrics.telegram_errors_total.labels(method, "retry_after").inc()
+            if wait > settings.TELEGRAM_MAX_INLINE_RETRY_AFTER or attempt == 2:
+                raise
+            await asyncio.sleep(wait)
+        except Forbidden:
+            metrics.telegram_errors_total.labels(method, "forbidden").inc()
+            log.info("telegram.forbidden", method=method)
+            for hook in unreachable_hooks:
+                await hook(chat_id)
+            return None
+    return None
+
+
+async def send(
+    bot: Bot,
+    chat_id: int,
+    template: str,
+    context: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> Message | None:
+    """Send a rendered template to a member; None when the member blocked the bot."""
+    text = render(template, context)
+    return await call_telegram(
+        chat_id,
+        "sendMessage",
+        lambda: bot.send_message(chat_id=chat_id, text=text, parse_mode=ParseMode.HTML, **kwargs),
+    )
+
+
+async def edit(bot: Bot, chat_id: int, message_id: int, template: str, context=None, **kwargs) -> None:
+    """Replace a bot message's text; an unchanged or vanished message is not an error."""
+    text = render(template, context)
+    try:
+        await call_telegram(
+            chat_id,
+            "editMessageText",
+            lambda: bot.edit_message_text(
+                chat_id=chat_id, message_id=message_id, text=text, parse_mode=ParseMode.HTML, **kwargs
+            ),
+        )
+    except BadRequest as exc:
+        if "not modified" in str(exc).lower():
+            return
+        log.info("telegram.edit_failed", error=str(exc))
+        await send(bot, chat_id, template, context, **kwargs)

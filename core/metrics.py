@@ -1,0 +1,15 @@
+"""Prometheus metrics of the bot (multiprocess-safe through prometheus_client)."""
+
+from prometheus_client import Counter, Histogram
+
+updates_total = Counter("tno_updates_total", "Telegram updates by type and outcome", ["type", "outcome"])
+handler_seconds = Histogram(
+    "tno_update_handler_seconds",
+    "Time to process one update",
+    ["type"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+dead_letters_total = Counter("tno_dead_letters_total", "Updates kept in the dead-letter table")
+telegram_errors_total = Counter(
+    "tno_telegram_errors_total", "Errors answered by the Bot API by kind", ["method", "kind"]
+)

@@ -1,0 +1,38 @@
+import uuid
+
+import structlog
+
+
+class RequestIdMiddleware:
+    """Binds a request id (from X-Request-ID or a new one) to every log line of the request."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
+        self.get_response = get_response
+        self._async = iscoroutinefunction(get_response)
+        if self._async:
+            markcoroutinefunction(self)
+
+    def _bind(self, request) -> str:
+        request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex[:16]
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        return request_id
+
+    def __call__(self, request):
+        if self._async:
+            return self.__acall__(request)
+        request_id = self._bind(request)
+        response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response
+
+    async def __acall__(self, request):
+        request_id = self._bind(request)
+        response = await self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response

@@ -1,0 +1,172 @@
+"""Processing one Telegram update: dedup, PTB dispatch, dead letters, retry on outages.
+
+Shared by the webhook view and polling mode so both take the same path.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from dataclasses import dataclass, field
+
+import psycopg
+import psycopg_pool
+import redis.exceptions
+import structlog
+from django import db
+from telegram import Update
+
+from config.telegram import get_application
+from core import metrics, services
+from core.db import db_call
+
+log = structlog.get_logger("core.webhook")
+
+# Errors that mean "our infrastructure is down", not "this update is bad": Telegram retries them.
+INFRA_ERRORS = (
+    db.OperationalError,
+    db.InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    psycopg_pool.PoolTimeout,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
+
+
+@dataclass
+class HandlerFailures:
+    errors: list[BaseException] = field(default_factory=list)
+
+
+# Set per update by process_update_json; the PTB error handler appends to it.
+current_failures: contextvars.ContextVar[HandlerFailures | None] = contextvars.ContextVar(
+    "current_failures", default=None
+)
+
+
+def is_infra_error(error: BaseException | None) -> bool:
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, INFRA_ERRORS):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+@dataclass
+class Outcome:
+    status: int
+    detail: str
+    retry_after: int | None = None
+
+
+def update_kind(update: Update) -> str:
+    for kind in (
+        "message",
+        "edited_message",
+        "callback_query",
+        "pre_checkout_query",
+        "my_chat_member",
+        "inline_query",
+        "channel_post",
+        "edited_channel_post",
+        "chat_member",
+        "poll",
+        "poll_answer",
+        "message_reaction",
+    ):
+        if getattr(update, kind, None) is not None:
+            if kind == "message" and update.message.successful_payment is not None:
+                return "successful_payment"
+            return kind
+    return "other"
+
+
+async def process_update_json(data: dict, *, retry_after: int) -> Outcome:
+    """Process one update (already authenticated); the Outcome is what the webhook answers."""
+    application = await get_application()
+    try:
+        update = Update.de_json(data, application.bot)
+    except Exception as exc:  # noqa: BLE001 - any parse failure is a bad request
+        return Outcome(400, f"not a Telegram Update: {type(exc).__name__}")
+    update_id = update.update_id
+    kind = update_kind(update)
+    structlog.contextvars.bind_contextvars(update_id=update_id, update_type=kind)
+
+    try:
+        claimed = await db_call(services.update_claim, update_id=update_id)
+    except INFRA_ERRORS as exc:
+        log.warning("webhook.database_unavailable", error=type(exc).__name__)
+        metrics.updates_total.labels(kind, "unavailable").inc()
+        return Outcome(503, "database unavailable", retry_after)
+    if not claimed:
+        metrics.updates_total.labels(kind, "duplicate").inc()
+        return Outcome(200, "duplicate")
+
+    failures = HandlerFailures()
+    token = current_failures.set(failures)
+    started = time.perf_counter()
+    try:
+        await application.process_update(update)
+    finally:
+        current_failures.reset(token)
+        metrics.handler_seconds.labels(kind).observe(time.perf_counter() - started)
+
+    infra = next((e for e in failures.errors if is_infra_error(e)), None)
+    if infra is not None:
+        log.warning("webhook.dependency_unavailable", error=type(infra).__name__)
+        metrics.updates_total.labels(kind, "unavailable").inc()
+        try:
+            await db_call(services.update_release, update_id=update_id)
+        except INFRA_ERRORS:
+            pass  # the claim goes stale and Telegram's retry takes it over
+        return Outcome(503, "dependency unavailable", retry_after)
+    if failures.errors:
+        error = failures.errors[0]
+        log.error("webhook.handler_failed", error=type(error).__name__, exc_info=error)
+        metrics.updates_total.labels(kind, "dead_letter").inc()
+        metrics.dead_letters_total.inc()
+        try:
+            await db_call(
+                services.dead_letter_record,
+                update_id=update_id,
+                update_type=kind,
+                payload=data,
+                error=error,
+                member_ref=_member_ref(update),
+            )
+        except INFRA_ERRORS:
+            await _release_quietly(update_id)
+            return Outcome(503, "database unavailable", retry_after)
+        return Outcome(200, "handler failed; kept for staff")
+    try:
+        await db_call(services.update_complete, update_id=update_id)
+    except INFRA_ERRORS:
+        pass  # handled already; a stale claim only matters if Telegram resends
+    metrics.updates_total.labels(kind, "ok").inc()
+    return Outcome(200, "ok")
+
+
+async def _release_quietly(update_id: int) -> None:
+    try:
+        await db_call(services.update_release, update_id=update_id)
+    except INFRA_ERRORS:
+        pass
+
+
+def _member_ref(update: Update) -> str:
+    from core.pseudonym import pseudonymous_ref
+
+    user = update.effective_user
+    return pseudonymous_ref(user.id) if user else ""
+
+
+async def record_handler_error(update: object, context) -> None:
+    """PTB error handler: remember what failed so the webhook can answer accordingly."""
+    failures = current_failures.get()
+    if failures is not None:
+        failures.errors.append(context.error)
+    else:
+        log.error("bot.error_outside_webhook", error=type(context.error).__name__, exc_info=context.error)

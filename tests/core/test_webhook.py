@@ -1,0 +1,126 @@
+import asyncio
+import json
+
+import pytest
+from django.db import connections
+
+from core.models import DeadLetterUpdate, ProcessedUpdate
+from tests import updates
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MEMBER = 5550001
+
+
+async def test_start_is_answered_with_the_welcome_text(webhook, telegram):
+    await webhook.command(MEMBER, "start")
+    assert "Ты не один" in telegram.last_to(MEMBER).text
+
+
+async def test_help_lists_what_the_bot_does(webhook, telegram):
+    await webhook.command(MEMBER, "help")
+    assert "/sos" in telegram.last_to(MEMBER).text
+
+
+async def test_unknown_command_gets_a_hint_towards_help(webhook, telegram):
+    await webhook.command(MEMBER, "frobnicate")
+    text = telegram.last_to(MEMBER).text
+    assert "не знаю" in text and "/help" in text
+
+
+@pytest.mark.parametrize("secret", ["", "wrong-secret"])
+async def test_wrong_or_missing_secret_is_forbidden_and_writes_nothing(webhook, telegram, secret):
+    response = await webhook.post(updates.command(MEMBER, "start"), secret=secret)
+    assert response.status_code == 403
+    assert await ProcessedUpdate.objects.acount() == 0
+    assert telegram.calls == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b"[1, 2]", json.dumps({"message": {"text": "hi"}}).encode(), b'{"update_id": "x"}'],
+)
+async def test_malformed_body_is_a_bad_request_with_a_reason(webhook, telegram, body):
+    response = await webhook.post(body)
+    assert response.status_code == 400
+    assert response.json()["detail"]
+    assert telegram.calls == []
+
+
+async def test_the_same_update_twice_is_answered_once(webhook, telegram):
+    update = updates.command(MEMBER, "help")
+    await webhook.send(update)
+    await webhook.send(update)
+    assert len(telegram.messages_to(MEMBER)) == 1
+
+
+async def test_the_same_update_posted_concurrently_is_answered_once(webhook, telegram):
+    update = updates.command(MEMBER, "help")
+    responses = await asyncio.gather(*(webhook.post(update) for _ in range(5)))
+    assert {r.status_code for r in responses} == {200}
+    assert len(telegram.messages_to(MEMBER)) == 1
+
+
+async def test_a_failing_handler_is_dead_lettered_and_other_chats_still_work(webhook, telegram):
+    # Telegram refusing a sendMessage with a 400 surfaces as an exception inside the handler.
+    telegram.fail_next(MEMBER, "bad_request", description="Bad Request: chat not found")
+    update = updates.command(MEMBER, "help")
+    response = await webhook.post(update)
+    assert response.status_code == 200
+    letter = await DeadLetterUpdate.objects.aget(update_id=update["update_id"])
+    assert letter.error_type == "BadRequest"
+    assert letter.update_type == "message"
+
+    await webhook.command(MEMBER + 1, "help")
+    assert telegram.messages_to(MEMBER + 1)
+
+
+async def test_dead_letter_keeps_no_message_text(webhook, telegram):
+    telegram.fail_next(MEMBER, "bad_request")
+    update = updates.command(MEMBER, "help", "мне очень плохо сегодня")
+    await webhook.post(update)
+    letter = await DeadLetterUpdate.objects.aget(update_id=update["update_id"])
+    dumped = json.dumps(letter.payload, ensure_ascii=False)
+    assert "плохо" not in dumped
+    assert letter.payload["message"]["text"] == "/help"
+
+
+@pytest.fixture
+def database_down():
+    """Point the connection pool at a port where no PostgreSQL listens."""
+    connection = connections["default"]
+    saved = dict(connection.settings_dict)
+    connection.close_pool()
+    connection.settings_dict.update(HOST="127.0.0.1", PORT="1")
+    yield
+    connection.close_pool()
+    connection.settings_dict.clear()
+    connection.settings_dict.update(saved)
+
+
+async def test_database_unreachable_answers_503_with_retry_after(webhook, telegram, database_down):
+    response = await webhook.post(updates.command(MEMBER, "help"))
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
+    assert telegram.calls == []
+
+
+async def test_update_is_processed_when_telegram_retries_after_an_outage(webhook, telegram):
+    update = updates.command(MEMBER, "help")
+    connection = connections["default"]
+    saved = dict(connection.settings_dict)
+    connection.close_pool()
+    connection.settings_dict.update(HOST="127.0.0.1", PORT="1")
+    try:
+        assert (await webhook.post(update)).status_code == 503
+    finally:
+        connection.close_pool()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+    assert (await webhook.post(update)).status_code == 200
+    assert len(telegram.messages_to(MEMBER)) == 1
+
+
+async def test_webhook_path_never_redirects(webhook, telegram):
+    response = await webhook.client.post("/telegram/webhook/", data="{}", content_type="application/json")
+    assert response.status_code not in (301, 302, 307, 308)
