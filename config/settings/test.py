@@ -1,4 +1,5 @@
 from .base import *  # noqa: F403
+from .base import REDIS_URL as _BASE_REDIS_URL
 from .base import env
 
 DEBUG = False
@@ -20,9 +21,9 @@ _suffix = env("TEST_DB_SUFFIX", default="")
 DATABASES["default"]["TEST"] = {"NAME": f"test_tno{'_' + _suffix if _suffix else ''}"}  # noqa: F405
 _redis_db = env.int("TEST_REDIS_DB", default=1)
 REDIS_URL = (
-    REDIS_URL.rsplit("db=", 1)[0] + f"db={_redis_db}"
-    if "db=" in REDIS_URL
-    else REDIS_URL.rstrip("/") + f"/{_redis_db}"
+    _BASE_REDIS_URL.rsplit("db=", 1)[0] + f"db={_redis_db}"
+    if "db=" in _BASE_REDIS_URL
+    else _BASE_REDIS_URL.rstrip("/") + f"/{_redis_db}"
 )
 for _queue in RQ_QUEUES.values():  # noqa: F405
     _queue["URL"] = REDIS_URL
