@@ -1,0 +1,62 @@
+from django.db import models
+from django.db.models import Q
+
+from core import clock
+
+
+class ChatSession(models.Model):
+    """An anonymous conversation between a matched pair. Counters only, never content."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Идёт"
+        ENDED = "ended", "Завершён"
+
+    class EndReason(models.TextChoices):
+        MEMBER_ENDED = "member_ended", "Завершил участник"
+        TIMER = "timer", "Истекло время"
+        IDLE = "idle", "Нет сообщений 48 ч"
+        BLOCKED = "blocked", "Блокировка"
+        UNREACHABLE = "unreachable", "Собеседник недоступен"
+        DELETED = "deleted", "Участник удалил профиль"
+        MODERATION = "moderation", "Модерация"
+
+    match = models.OneToOneField("matching.Match", on_delete=models.PROTECT, related_name="session")
+    member_a = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="+")
+    member_b = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    started_at = models.DateTimeField(default=clock.now, db_index=True)
+    # The temporary-chat deadline: every relay checks it, a job acts on it.
+    ends_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=16, choices=EndReason.choices, blank=True)
+    ended_by = models.ForeignKey(
+        "accounts.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    messages_a = models.PositiveIntegerField(default=0)
+    messages_b = models.PositiveIntegerField(default=0)
+    media_a = models.PositiveIntegerField(default=0)
+    media_b = models.PositiveIntegerField(default=0)
+    first_message_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "диалог"
+        verbose_name_plural = "диалоги"
+        constraints = [
+            # A member is in at most one active conversation.
+            models.UniqueConstraint(
+                fields=["member_a"], condition=Q(status="active"), name="uniq_active_session_member_a"
+            ),
+            models.UniqueConstraint(
+                fields=["member_b"], condition=Q(status="active"), name="uniq_active_session_member_b"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Диалог #{self.pk}"
+
+    def partner_of(self, member):
+        return self.member_b if member.pk == self.member_a_id else self.member_a
+
+    def side_of(self, member) -> str:
+        return "a" if member.pk == self.member_a_id else "b"
