@@ -16,7 +16,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
+
+# pgserver asks platformdirs for a runtime dir; without XDG_RUNTIME_DIR it warns on every start.
+warnings.filterwarnings("ignore", module="platformdirs")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("EMBEDDED_DATA_DIR", BASE_DIR / ".data"))

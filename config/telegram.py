@@ -22,6 +22,10 @@ BOT_MODULES = (
 )
 
 
+# The update kinds the bot handles (setWebhook / getUpdates allowed_updates).
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "pre_checkout_query", "my_chat_member"]
+
+
 class Bot(ExtBot):
     """An ExtBot whose identity comes from settings, so start-up makes no getMe call."""
 

@@ -170,3 +170,17 @@ async def record_handler_error(update: object, context) -> None:
         failures.errors.append(context.error)
     else:
         log.error("bot.error_outside_webhook", error=type(context.error).__name__, exc_info=context.error)
+
+
+async def replay_update(data: dict) -> BaseException | None:
+    """Process an update again outside the webhook (dead-letter replay); the first error or None."""
+    application = await get_application()
+    update = Update.de_json(data, application.bot)
+    failures = HandlerFailures()
+    token = current_failures.set(failures)
+    try:
+        await application.process_update(update)
+    finally:
+        current_failures.reset(token)
+        await application.shutdown()
+    return failures.errors[0] if failures.errors else None

@@ -1,0 +1,7 @@
+"""Periodic jobs, run by `manage.py rqcron config/cron.py` (one scheduler process)."""
+
+from rq import cron
+
+from core.tasks import processed_updates_prune
+
+cron.register(processed_updates_prune, queue_name="default", cron="17 3 * * *")

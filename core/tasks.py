@@ -1,0 +1,31 @@
+"""RQ jobs of the core app: they fetch by id and call one service."""
+
+import asyncio
+
+import structlog
+
+from core import services
+from core.models import DeadLetterUpdate
+
+log = structlog.get_logger(__name__)
+
+
+def processed_updates_prune() -> int:
+    deleted = services.processed_updates_prune()
+    log.info("processed_updates.pruned", deleted=deleted)
+    return deleted
+
+
+def dead_letter_replay(letter_id: int) -> str:
+    """Run a dead-lettered update through the handlers again (staff asked for it in admin)."""
+    from core.webhook import replay_update
+
+    letter = DeadLetterUpdate.objects.get(pk=letter_id)
+    error = asyncio.run(replay_update(letter.payload))
+    if error is None:
+        services.dead_letter_mark_replayed(letter_id=letter_id)
+        return "replayed"
+    services.dead_letter_record(
+        update_id=letter.update_id, update_type=letter.update_type, payload=letter.payload, error=error
+    )
+    return f"failed again: {type(error).__name__}"
