@@ -112,12 +112,16 @@ class Command(BaseCommand):
 
     def _superuser_hint(self) -> None:
         user_model = get_user_model()
-        if os.environ.get("DJANGO_SUPERUSER_USERNAME") and os.environ.get("DJANGO_SUPERUSER_PASSWORD"):
-            if not user_model.objects.filter(username=os.environ["DJANGO_SUPERUSER_USERNAME"]).exists():
-                call_command(
-                    "createsuperuser", interactive=False, email=os.environ.get("DJANGO_SUPERUSER_EMAIL", "")
-                )
-                self.stdout.write("staff user created from DJANGO_SUPERUSER_* variables")
+        username = os.environ.get("DJANGO_SUPERUSER_USERNAME")
+        if (
+            username
+            and os.environ.get("DJANGO_SUPERUSER_PASSWORD")
+            and not user_model.objects.filter(username=username).exists()
+        ):
+            call_command(
+                "createsuperuser", interactive=False, email=os.environ.get("DJANGO_SUPERUSER_EMAIL", "")
+            )
+            self.stdout.write("staff user created from DJANGO_SUPERUSER_* variables")
         if not user_model.objects.filter(is_staff=True).exists():
             self.stdout.write(
                 "no staff user yet: run `.venv/bin/python -m config.embedded run -- .venv/bin/python manage.py "
