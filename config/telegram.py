@@ -89,3 +89,15 @@ async def get_application() -> Application:
         return _current[1]
     _current = (loop, application)
     return application
+
+
+async def reset() -> None:
+    """Shut down this process's Application (tests end their event loop after each test)."""
+    global _current
+    if _current is not None:
+        _loop, application = _current
+        _current = None
+        try:
+            await application.shutdown()
+        except Exception:  # noqa: BLE001 - best effort at teardown
+            pass

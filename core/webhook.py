@@ -17,7 +17,7 @@ from django import db
 from telegram import Update
 
 from config.telegram import get_application
-from core import metrics, services
+from core import asyncdb, clock, metrics, services
 from core.db import db_call
 
 log = structlog.get_logger("core.webhook")
@@ -96,7 +96,10 @@ async def process_update_json(data: dict, *, retry_after: int) -> Outcome:
     structlog.contextvars.bind_contextvars(update_id=update_id, update_type=kind)
 
     try:
-        claimed = await db_call(services.update_claim, update_id=update_id)
+        now = clock.now()
+        claimed = await asyncdb.update_claim(
+            update_id=update_id, now=now, stale_before=now - services.STALE_CLAIM
+        )
     except INFRA_ERRORS as exc:
         log.warning("webhook.database_unavailable", error=type(exc).__name__)
         metrics.updates_total.labels(kind, "unavailable").inc()
@@ -118,10 +121,7 @@ async def process_update_json(data: dict, *, retry_after: int) -> Outcome:
     if infra is not None:
         log.warning("webhook.dependency_unavailable", error=type(infra).__name__)
         metrics.updates_total.labels(kind, "unavailable").inc()
-        try:
-            await db_call(services.update_release, update_id=update_id)
-        except INFRA_ERRORS:
-            pass  # the claim goes stale and Telegram's retry takes it over
+        await _release_quietly(update_id)
         return Outcome(503, "dependency unavailable", retry_after)
     if failures.errors:
         error = failures.errors[0]
@@ -142,7 +142,7 @@ async def process_update_json(data: dict, *, retry_after: int) -> Outcome:
             return Outcome(503, "database unavailable", retry_after)
         return Outcome(200, "handler failed; kept for staff")
     try:
-        await db_call(services.update_complete, update_id=update_id)
+        await asyncdb.update_complete(update_id=update_id)
     except INFRA_ERRORS:
         pass  # handled already; a stale claim only matters if Telegram resends
     metrics.updates_total.labels(kind, "ok").inc()
@@ -151,9 +151,9 @@ async def process_update_json(data: dict, *, retry_after: int) -> Outcome:
 
 async def _release_quietly(update_id: int) -> None:
     try:
-        await db_call(services.update_release, update_id=update_id)
+        await asyncdb.update_release(update_id=update_id)
     except INFRA_ERRORS:
-        pass
+        pass  # the claim goes stale and Telegram's retry takes it over
 
 
 def _member_ref(update: Update) -> str:

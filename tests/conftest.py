@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 
 import django_rq
+import httpx
 import pytest
 from django.conf import settings
 from django.test import AsyncClient
 
-from core import clock
+from config import telegram as telegram_app
+from config.asgi import application as asgi_application
+from core import asyncdb, clock
 from tests import updates
 from tests.fake_bot_api import FakeBotAPI
 
@@ -38,21 +41,38 @@ def _clean_redis_and_clock():
     clock.reset()
 
 
+class WebhookResponse:
+    """An httpx response that also answers `response["Header"]` like Django's."""
+
+    def __init__(self, response: httpx.Response):
+        self._response = response
+        self.status_code = response.status_code
+        self.content = response.content
+        self.headers = response.headers
+
+    def json(self):
+        return self._response.json()
+
+    def __getitem__(self, header: str) -> str:
+        return self._response.headers[header]
+
+
 class Webhook:
-    """Posts update JSON to /telegram/webhook the way Telegram does."""
+    """Posts update JSON to /telegram/webhook the way Telegram does, through the production ASGI app."""
 
     def __init__(self, client: AsyncClient):
-        self.client = client
+        self.client = client  # Django's AsyncClient, for other pages
+        self._http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=asgi_application), base_url="http://testserver"
+        )
 
-    async def post(self, update: dict | bytes | str, *, secret: str | None = None):
+    async def post(self, update: dict | bytes | str, *, secret: str | None = None) -> WebhookResponse:
         body = update if isinstance(update, bytes | str) else json.dumps(update)
-        headers = {}
+        headers = {"Content-Type": "application/json"}
         secret = settings.TELEGRAM_WEBHOOK_SECRET if secret is None else secret
         if secret:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-        return await self.client.post(
-            "/telegram/webhook", data=body, content_type="application/json", headers=headers
-        )
+        return WebhookResponse(await self._http.post("/telegram/webhook", content=body, headers=headers))
 
     async def send(self, update: dict):
         """Post and insist on a 200, as a healthy exchange with Telegram would end."""
@@ -71,5 +91,8 @@ class Webhook:
 
 
 @pytest.fixture
-def webhook(telegram) -> Webhook:
-    return Webhook(AsyncClient())
+async def webhook(telegram):
+    yield Webhook(AsyncClient())
+    # This test's event loop ends: close what was opened on it.
+    await asyncdb.reset()
+    await telegram_app.reset()

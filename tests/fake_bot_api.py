@@ -93,6 +93,7 @@ class FakeBotAPI:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # one response must not wait 40 ms for a delayed ACK
 
             def log_message(self, format, *args):  # noqa: A002 - quiet
                 return

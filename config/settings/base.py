@@ -48,6 +48,10 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
+# The webhook and health probes run through core.asgi.LeanASGIHandler with only these
+# (async-native) middleware; see config/asgi.py.
+LEAN_MIDDLEWARE = ["core.middleware.RequestIdMiddleware"]
+
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
 

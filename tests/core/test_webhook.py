@@ -4,6 +4,7 @@ import json
 import pytest
 from django.db import connections
 
+from core import asyncdb
 from core.models import DeadLetterUpdate, ProcessedUpdate
 from tests import updates
 
@@ -85,38 +86,45 @@ async def test_dead_letter_keeps_no_message_text(webhook, telegram):
     assert letter.payload["message"]["text"] == "/help"
 
 
+class DatabaseOutage:
+    """Points every connection pool at a port where no PostgreSQL listens, and back."""
+
+    def __init__(self):
+        self.connection = connections["default"]
+        self.saved = dict(self.connection.settings_dict)
+
+    async def start(self):
+        await asyncdb.reset()
+        self.connection.close_pool()
+        self.connection.settings_dict.update(HOST="127.0.0.1", PORT="1")
+
+    async def end(self):
+        await asyncdb.reset()
+        self.connection.close_pool()
+        self.connection.settings_dict.clear()
+        self.connection.settings_dict.update(self.saved)
+
+
 @pytest.fixture
-def database_down():
-    """Point the connection pool at a port where no PostgreSQL listens."""
-    connection = connections["default"]
-    saved = dict(connection.settings_dict)
-    connection.close_pool()
-    connection.settings_dict.update(HOST="127.0.0.1", PORT="1")
-    yield
-    connection.close_pool()
-    connection.settings_dict.clear()
-    connection.settings_dict.update(saved)
+async def outage():
+    outage = DatabaseOutage()
+    yield outage
+    await outage.end()
 
 
-async def test_database_unreachable_answers_503_with_retry_after(webhook, telegram, database_down):
+async def test_database_unreachable_answers_503_with_retry_after(webhook, telegram, outage):
+    await outage.start()
     response = await webhook.post(updates.command(MEMBER, "help"))
     assert response.status_code == 503
     assert int(response["Retry-After"]) > 0
     assert telegram.calls == []
 
 
-async def test_update_is_processed_when_telegram_retries_after_an_outage(webhook, telegram):
+async def test_update_is_processed_when_telegram_retries_after_an_outage(webhook, telegram, outage):
     update = updates.command(MEMBER, "help")
-    connection = connections["default"]
-    saved = dict(connection.settings_dict)
-    connection.close_pool()
-    connection.settings_dict.update(HOST="127.0.0.1", PORT="1")
-    try:
-        assert (await webhook.post(update)).status_code == 503
-    finally:
-        connection.close_pool()
-        connection.settings_dict.clear()
-        connection.settings_dict.update(saved)
+    await outage.start()
+    assert (await webhook.post(update)).status_code == 503
+    await outage.end()
     assert (await webhook.post(update)).status_code == 200
     assert len(telegram.messages_to(MEMBER)) == 1
 
