@@ -13,21 +13,9 @@ from core.models import DeadLetterUpdate, ProcessedUpdate
 # can be taken again after this long, so a retried update is not lost.
 STALE_CLAIM = dt.timedelta(seconds=60)
 
-_REDACTED_KEYS = {
-    "text",
-    "caption",
-    "entities",
-    "caption_entities",
-    "poll",
-    "contact",
-    "location",
-    "venue",
-    "first_name",
-    "last_name",
-    "username",
-    "bio",
-    "quote",
-}
+# Content that is dropped from a kept update; names are replaced so the update still parses.
+_DROPPED_KEYS = {"caption", "caption_entities", "poll", "contact", "location", "venue", "quote", "bio"}
+_NAME_KEYS = {"first_name", "last_name", "username", "title"}
 
 
 def update_claim(*, update_id: int) -> bool:
@@ -58,20 +46,34 @@ def update_release(*, update_id: int) -> None:
 
 
 def redact_update(value: Any) -> Any:
-    """A copy of update JSON without message text, captions, names or other content."""
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            if key == "text" and isinstance(item, str) and item.startswith("/"):
-                out[key] = item.split()[0][:64]  # keep a command, never its arguments
-            elif key in _REDACTED_KEYS:
-                out[key] = "[redacted]"
-            else:
-                out[key] = redact_update(item)
-        return out
+    """A copy of update JSON without message text, captions, names or other content.
+
+    A command keeps its name (not its arguments) so that a replay still reaches its handler.
+    """
     if isinstance(value, list):
         return [redact_update(item) for item in value]
-    return value
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if key in _DROPPED_KEYS:
+            continue
+        if key in _NAME_KEYS and isinstance(item, str):
+            if key == "first_name":
+                out[key] = "—"
+            continue
+        if key == "text" and isinstance(item, str):
+            if item.startswith("/"):
+                out[key] = item.split()[0][:64]
+            continue
+        if key == "entities":
+            kept = [e for e in item if e.get("type") == "bot_command" and e.get("offset") == 0]
+            if kept and isinstance(value.get("text"), str) and value["text"].startswith("/"):
+                command = value["text"].split()[0][:64]
+                out[key] = [{**kept[0], "length": min(kept[0]["length"], len(command))}]
+            continue
+        out[key] = redact_update(item)
+    return out
 
 
 @transaction.atomic

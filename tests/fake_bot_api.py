@@ -30,6 +30,7 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float = field(default_factory=time.time)
+    ok: bool = True  # False when the fake answered with an injected failure
 
     @property
     def chat_id(self) -> int | None:
@@ -184,11 +185,12 @@ class FakeBotAPI:
             ]
 
     def messages_to(self, chat_id: int) -> list[Call]:
-        """Messages the bot sent (or copied) into a chat, in order."""
+        """Messages the bot delivered (sent or copied) into a chat, in order."""
         return [
             c
             for c in self.calls_for(chat_id)
-            if c.method
+            if c.ok
+            and c.method
             in {
                 "sendMessage",
                 "copyMessage",
@@ -279,6 +281,7 @@ class FakeBotAPI:
                 self.calls.append(call)
             failure = self._take_failure(call.chat_id, method)
             if failure is not None:
+                call.ok = False
                 return self._failure_answer(failure)
             handler = getattr(self, f"_m_{method}", None)
             if method == "getUpdates":

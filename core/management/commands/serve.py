@@ -57,6 +57,7 @@ class Command(BaseCommand):
                 python, "-m", "uvicorn", "config.asgi:application",
                 "--host", host, "--port", str(port), "--workers", str(workers),
                 "--no-access-log", "--loop", "uvloop", "--http", "httptools",
+                "--log-config", str(Path(settings.BASE_DIR) / "config" / "uvicorn_logging.json"),
             ],
             "worker": [python, manage, "rqworker", "default", "telegram", "--with-scheduler"],
             "scheduler": [python, manage, "rqcron", "config/cron.py"],
