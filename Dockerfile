@@ -60,5 +60,7 @@ EXPOSE 8000
 ENTRYPOINT ["sh", "/app/deploy/docker-entrypoint.sh"]
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
     CMD ["python", "/app/deploy/healthcheck.py", "web"]
-# The web server; compose.yaml overrides the command for worker, scheduler and migrate.
-CMD ["sh", "-c", "exec uvicorn config.asgi:application --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY:-2} --no-access-log --proxy-headers --forwarded-allow-ips='*'"]
+# The web server; compose.yaml overrides the command for worker, scheduler and migrate. Django is
+# set up once first: uvicorn's supervisor would otherwise restart workers that fail on a missing
+# setting forever instead of exiting with that one line.
+CMD ["sh", "-c", "python -c 'import django; django.setup()' && exec uvicorn config.asgi:application --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY:-2} --no-access-log --proxy-headers --forwarded-allow-ips='*'"]

@@ -47,10 +47,10 @@ def services(compose) -> dict:
 
 
 def _argv(command) -> list[str]:
-    """A compose/Dockerfile command as argv; `sh -c "exec …"` is unwrapped into its words."""
+    """A compose/Dockerfile command as argv; of `sh -c "step && exec …"` the exec'd command."""
     argv = shlex.split(command) if isinstance(command, str) else list(command)
     if argv[:2] == ["sh", "-c"]:
-        argv = shlex.split(argv[2])
+        argv = shlex.split(argv[2].split("&&")[-1])
         if argv[0] == "exec":
             argv = argv[1:]
     return argv
@@ -230,6 +230,27 @@ def test_image_healthcheck_entrypoint_and_default_command():
     for flag in ("--proxy-headers", "--no-access-log", "--workers"):
         assert flag in argv
     assert "--forwarded-allow-ips=*" in argv
+
+
+def test_web_commands_of_image_and_compose_are_the_same(services):
+    (cmd,) = _instructions("CMD")
+    image_script = json.loads(cmd)[2]
+    compose_script = services["web"]["command"][2].replace("$$", "$")
+    assert " ".join(compose_script.split()) == " ".join(image_script.split())
+
+
+def test_web_container_without_a_setting_exits_with_one_line_instead_of_restarting_workers(tmp_path):
+    (cmd,) = _instructions("CMD")
+    env = _clean_env(**{**PRODUCTION_ENV, "REDIS_URL": ""}, EMBEDDED_DATA_DIR=str(tmp_path / "embedded"))
+    env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"
+    script = json.loads(cmd)[2].replace("--port 8000", "--port 0")
+    result = subprocess.run(
+        ["sh", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "Missing required environment variable(s): REDIS_URL (see .env.example)"
+    ]
 
 
 def test_build_context_leaves_out_secrets_and_local_state():
