@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import structlog
@@ -83,3 +85,22 @@ async def edit(bot: Bot, chat_id: int, message_id: int, template: str, context=N
             return
         log.info("telegram.edit_failed", error=str(exc))
         await send(bot, chat_id, template, context, **kwargs)
+
+
+@functools.cache
+def _button_labels() -> dict[str, str]:
+    """Button labels from templates/bot/<app>/buttons.txt ("key = Label" lines), as "<app>.<key>"."""
+    labels: dict[str, str] = {}
+    for directory in settings.TEMPLATES[0]["DIRS"]:
+        for path in sorted(Path(directory, "bot").glob("*/buttons.txt")):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                key, sep, label = line.partition("=")
+                if sep and not line.lstrip().startswith("#"):
+                    labels[f"{path.parent.name}.{key.strip()}"] = label.strip()
+    return labels
+
+
+def button(key: str, **values: Any) -> str:
+    """The label of a button, e.g. button("accounts.agree")."""
+    label = _button_labels()[key]
+    return label.format(**values) if values else label

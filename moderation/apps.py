@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ModerationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "moderation"
+    verbose_name = "Безопасность и модерация"
+
+    def ready(self) -> None:
+        from moderation.roles import sync_role_permissions
+
+        post_migrate.connect(sync_role_permissions, sender=self, dispatch_uid="moderation_roles")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 
 import django_rq
@@ -31,6 +32,24 @@ def telegram(fake_api_server):
     fake_api_server.reset()
     yield fake_api_server
     fake_api_server.reset()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Topics and hotlines from the data migrations (transactional tests truncate every table)."""
+    if "django_db_setup" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
+        return
+    request.getfixturevalue("django_db_setup")
+    from django.apps import apps
+    from django.db import connection
+
+    if not connection.introspection.table_names():
+        return
+    for module, function in (
+        ("accounts.migrations.0002_topics", "create_topics"),
+        ("moderation.migrations.0002_hotlines_and_staff_groups", "create"),
+    ):
+        getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture(autouse=True)

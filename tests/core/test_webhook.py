@@ -15,7 +15,7 @@ MEMBER = 5550001
 
 async def test_start_is_answered_with_the_welcome_text(webhook, telegram):
     await webhook.command(MEMBER, "start")
-    assert "Ты не один" in telegram.last_to(MEMBER).text
+    assert "Ты не один" in telegram.texts_to(MEMBER)[0]
 
 
 async def test_help_lists_what_the_bot_does(webhook, telegram):

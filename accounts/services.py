@@ -1,0 +1,331 @@
+"""Writes of the accounts app: onboarding steps, profile edits, reachability, erasure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from accounts import validators
+from accounts.models import Member, MemberTopic, Preferences, Topic
+from core import clock
+from core.pseudonym import pseudonymous_ref
+
+TOPICS_MIN, TOPICS_MAX = 2, 5
+Step = Member.Step
+
+# Called inside the erasure transaction, so other apps end the member's search or chat.
+erasure_hooks: list[Callable[[Member], None]] = []
+
+# The onboarding order; each step is left only through its own service.
+STEP_ORDER = [
+    Step.RULES,
+    Step.ADULT,
+    Step.PSEUDONYM,
+    Step.TIMEZONE,
+    Step.TOPICS,
+    Step.EXPECTATIONS,
+    Step.AVAILABILITY,
+    Step.BIO,
+    Step.DONE,
+]
+
+
+@dataclass
+class Outcome:
+    """What a service did, for the handler to tell the member."""
+
+    member: Member
+    ok: bool = True
+    reason: str = ""  # template key of the explanation when not ok
+    extra: dict = field(default_factory=dict)
+
+
+class StaleAction(Exception):
+    """A button that no longer applies to the member's state."""
+
+
+def _next_step(step: str) -> str:
+    return STEP_ORDER[STEP_ORDER.index(step) + 1]
+
+
+def _lock(member_id: int) -> Member:
+    return Member.objects.select_for_update().get(pk=member_id)
+
+
+@transaction.atomic
+def member_touch(*, tg_id: int) -> Member:
+    """The member writing to the bot (created on first contact); marks them seen and reachable."""
+    now = clock.now()
+    member = Member.objects.select_for_update().filter(tg_id=tg_id).first()
+    if member is None:
+        member = Member.objects.create(
+            tg_id=tg_id, ref=pseudonymous_ref(tg_id), created_at=now, last_seen_at=now
+        )
+        Preferences.objects.create(member=member)
+        return member
+    changed = ["last_seen_at"]
+    member.last_seen_at = now
+    if member.unreachable_since is not None:
+        member.unreachable_since = None
+        changed.append("unreachable_since")
+    member.save(update_fields=changed)
+    return member
+
+
+@transaction.atomic
+def member_mark_unreachable(*, tg_id: int) -> None:
+    """Telegram said 403: stop writing to this member until they write again."""
+    Member.objects.filter(tg_id=tg_id, unreachable_since__isnull=True).update(unreachable_since=clock.now())
+
+
+def _expect_step(member: Member, *steps: str) -> None:
+    if member.onboarding_step not in steps:
+        raise StaleAction(member.onboarding_step)
+
+
+@transaction.atomic
+def rules_accept(*, member_id: int) -> Member:
+    member = _lock(member_id)
+    _expect_step(member, Step.RULES)
+    member.rules_accepted_at = clock.now()
+    member.onboarding_step = Step.ADULT
+    member.save(update_fields=["rules_accepted_at", "onboarding_step"])
+    return member
+
+
+@transaction.atomic
+def adult_confirm(*, member_id: int) -> Member:
+    member = _lock(member_id)
+    _expect_step(member, Step.ADULT)
+    member.adult_confirmed_at = clock.now()
+    member.onboarding_step = Step.PSEUDONYM
+    member.save(update_fields=["adult_confirmed_at", "onboarding_step"])
+    return member
+
+
+def _editing(member: Member, what: str) -> bool:
+    return member.is_onboarded and member.awaiting == f"accounts:edit_{what}"
+
+
+def _finish_edit_or_advance(member: Member, step: str, fields: list[str]) -> None:
+    if member.is_onboarded:
+        member.awaiting = ""
+        fields.append("awaiting")
+    else:
+        member.onboarding_step = _next_step(step)
+        fields.append("onboarding_step")
+        if member.onboarding_step == Step.DONE:
+            member.onboarded_at = clock.now()
+            fields.append("onboarded_at")
+    member.save(update_fields=fields)
+
+
+@transaction.atomic
+def pseudonym_set(*, member_id: int, text: str) -> Outcome:
+    member = _lock(member_id)
+    if not (member.onboarding_step == Step.PSEUDONYM or _editing(member, "pseudonym")):
+        raise StaleAction(member.onboarding_step)
+    try:
+        member.pseudonym = validators.clean_pseudonym(text)
+    except validators.InvalidInput as exc:
+        return Outcome(member, ok=False, reason=exc.reason)
+    _finish_edit_or_advance(member, Step.PSEUDONYM, ["pseudonym"])
+    return Outcome(member)
+
+
+@transaction.atomic
+def timezone_set(*, member_id: int, value: str) -> Outcome:
+    member = _lock(member_id)
+    if not (member.onboarding_step == Step.TIMEZONE or _editing(member, "timezone")):
+        raise StaleAction(member.onboarding_step)
+    try:
+        member.timezone = validators.clean_timezone(value)
+    except validators.InvalidInput as exc:
+        return Outcome(member, ok=False, reason=exc.reason)
+    member.awaiting = "" if not member.is_onboarded else member.awaiting
+    _finish_edit_or_advance(member, Step.TIMEZONE, ["timezone", "awaiting"])
+    return Outcome(member)
+
+
+@transaction.atomic
+def timezone_ask_other(*, member_id: int) -> Member:
+    """The member wants to type a timezone; remembered so their text is read as one."""
+    member = _lock(member_id)
+    if not (member.onboarding_step == Step.TIMEZONE or _editing(member, "timezone")):
+        raise StaleAction(member.onboarding_step)
+    member.awaiting_context = {"timezone_typed": True}
+    member.save(update_fields=["awaiting_context"])
+    return member
+
+
+@transaction.atomic
+def topic_toggle(*, member_id: int, topic_id: int) -> Outcome:
+    member = _lock(member_id)
+    if not (member.onboarding_step == Step.TOPICS or _editing(member, "topics")):
+        raise StaleAction(member.onboarding_step)
+    topic = Topic.objects.filter(pk=topic_id, is_active=True).first()
+    if topic is None:
+        raise StaleAction("topic")
+    link = MemberTopic.objects.filter(member=member, topic=topic).first()
+    if link:
+        link.delete()
+    elif member.member_topics.count() >= TOPICS_MAX:
+        return Outcome(member, ok=False, reason="topics_too_many")
+    else:
+        MemberTopic.objects.create(member=member, topic=topic)
+    return Outcome(member)
+
+
+@transaction.atomic
+def topics_confirm(*, member_id: int) -> Outcome:
+    member = _lock(member_id)
+    if not (member.onboarding_step == Step.TOPICS or _editing(member, "topics")):
+        raise StaleAction(member.onboarding_step)
+    if member.member_topics.count() < TOPICS_MIN:
+        return Outcome(member, ok=False, reason="topics_too_few")
+    _finish_edit_or_advance(member, Step.TOPICS, [])
+    return Outcome(member)
+
+
+def _toggle_list(values: list[str], value: str, allowed) -> list[str]:
+    if value not in allowed:
+        raise StaleAction(value)
+    return [v for v in values if v != value] if value in values else [*values, value]
+
+
+@transaction.atomic
+def expectation_toggle(*, member_id: int, value: str) -> Member:
+    member = _lock(member_id)
+    if not (member.onboarding_step == Step.EXPECTATIONS or _editing(member, "expectations")):
+        raise StaleAction(member.onboarding_step)
+    member.expectations = _toggle_list(member.expectations, value, Member.Expectation.values)
+    member.save(update_fields=["expectations"])
+    return member
+
+
+@transaction.atomic
+def expectations_confirm(*, member_id: int) -> Outcome:
+    member = _lock(member_id)
+    if not (member.onboarding_step == Step.EXPECTATIONS or _editing(member, "expectations")):
+        raise StaleAction(member.onboarding_step)
+    if not member.expectations:
+        return Outcome(member, ok=False, reason="expectations_none")
+    _finish_edit_or_advance(member, Step.EXPECTATIONS, [])
+    return Outcome(member)
+
+
+@transaction.atomic
+def availability_toggle(*, member_id: int, value: str) -> Member:
+    member = _lock(member_id)
+    if not (member.onboarding_step == Step.AVAILABILITY or _editing(member, "availability")):
+        raise StaleAction(member.onboarding_step)
+    member.availability = _toggle_list(member.availability, value, Member.Window.values)
+    member.save(update_fields=["availability"])
+    return member
+
+
+@transaction.atomic
+def availability_confirm(*, member_id: int) -> Outcome:
+    member = _lock(member_id)
+    if not (member.onboarding_step == Step.AVAILABILITY or _editing(member, "availability")):
+        raise StaleAction(member.onboarding_step)
+    day_parts = {Member.Window.MORNING, Member.Window.DAY, Member.Window.EVENING, Member.Window.NIGHT}
+    if not day_parts & set(member.availability):
+        return Outcome(member, ok=False, reason="availability_none")
+    _finish_edit_or_advance(member, Step.AVAILABILITY, [])
+    return Outcome(member)
+
+
+@transaction.atomic
+def bio_set(*, member_id: int, text: str | None) -> Outcome:
+    """Set the short bio; None skips it."""
+    member = _lock(member_id)
+    if not (member.onboarding_step == Step.BIO or _editing(member, "bio")):
+        raise StaleAction(member.onboarding_step)
+    try:
+        member.bio = "" if text is None else validators.clean_bio(text)
+    except validators.InvalidInput as exc:
+        return Outcome(member, ok=False, reason=exc.reason)
+    _finish_edit_or_advance(member, Step.BIO, ["bio"])
+    return Outcome(member)
+
+
+EDITABLE = ("pseudonym", "timezone", "topics", "expectations", "availability", "bio")
+
+
+@transaction.atomic
+def profile_edit_start(*, member_id: int, what: str) -> Member:
+    member = _lock(member_id)
+    if not member.is_onboarded or what not in EDITABLE:
+        raise StaleAction(what)
+    member.awaiting = f"accounts:edit_{what}"
+    member.awaiting_context = {}
+    member.save(update_fields=["awaiting", "awaiting_context"])
+    return member
+
+
+@transaction.atomic
+def awaiting_clear(*, member_id: int) -> Member:
+    member = _lock(member_id)
+    member.awaiting = ""
+    member.awaiting_context = {}
+    member.save(update_fields=["awaiting", "awaiting_context"])
+    return member
+
+
+@transaction.atomic
+def preference_toggle(*, member_id: int, what: str) -> Member:
+    member = _lock(member_id)
+    if not member.is_onboarded:
+        raise StaleAction(what)
+    if what == "coach":
+        member.coach_opt_in = not member.coach_opt_in
+        member.save(update_fields=["coach_opt_in"])
+    elif what in ("protect_content", "digest_opt_in"):
+        preferences, _ = Preferences.objects.get_or_create(member=member)
+        setattr(preferences, what, not getattr(preferences, what))
+        preferences.save(update_fields=[what])
+    else:
+        raise StaleAction(what)
+    return member
+
+
+@transaction.atomic
+def member_erase(*, member_id: int) -> str:
+    """Erase a member (/delete): only the pseudonymous ref stays, on aggregate rows."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    from core.models import DeadLetterUpdate
+
+    member = _lock(member_id)
+    for hook in erasure_hooks:
+        hook(member)
+    ref = member.ref
+    MemberTopic.objects.filter(member=member).delete()
+    Preferences.objects.filter(member=member).delete()
+    DeadLetterUpdate.objects.filter(member_ref=ref).delete()
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Member), object_id=str(member.pk)
+    ).update(object_repr=f"#{ref}", change_message="")
+    Member.objects.filter(pk=member.pk).update(
+        tg_id=None,
+        pseudonym="",
+        timezone="",
+        bio="",
+        expectations=[],
+        availability=[],
+        awaiting="",
+        awaiting_context={},
+        status=Member.Status.DELETED,
+        onboarding_step=Step.RULES,
+        coach_opt_in=False,
+        rules_accepted_at=None,
+        adult_confirmed_at=None,
+        last_seen_at=None,
+        unreachable_since=None,
+        deleted_at=clock.now(),
+    )
+    return ref

@@ -1,0 +1,102 @@
+"""Checks on what members type: a pseudonym must not reveal or reach anyone."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+
+PSEUDONYM_MIN, PSEUDONYM_MAX = 2, 24
+BIO_MAX = 300
+
+_LINK = re.compile(r"(https?://|www\.|t\.me/|\b[\w-]+\.(ru|com|net|org|рф|me|io|su|by|kz|ua)\b)", re.I)
+_HANDLE = re.compile(r"@\w{3,}")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+_PHONE = re.compile(r"(\+?\d[\s\-()]*){7,}")
+_ALLOWED = re.compile(r"^[\w\s.\-’'ё]+$", re.I)
+# Roots of words that must not be a pseudonym (kept short; the moderation filter covers chat text).
+_PROFANE_ROOTS = (
+    "хуй",
+    "хуе",
+    "хую",
+    "пизд",
+    "ебан",
+    "ебат",
+    "ёбан",
+    "бляд",
+    "блят",
+    "сука",
+    "суки",
+    "мудак",
+    "гандон",
+    "пидор",
+    "пидар",
+    "шлюх",
+    "залуп",
+    "fuck",
+    "shit",
+    "bitch",
+)
+_LOOKALIKE = str.maketrans({"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "k": "к", "m": "м", "3": "з", "0": "о", "6": "б", "@": "а", "*": ""})  # fmt: skip
+
+
+class InvalidInput(ValueError):
+    """Carries a template key that explains to the member what to change."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def clean_pseudonym(raw: str) -> str:
+    value = " ".join((raw or "").split())
+    if len(value) < PSEUDONYM_MIN:
+        raise InvalidInput("too_short")
+    if len(value) > PSEUDONYM_MAX:
+        raise InvalidInput("too_long")
+    if _EMAIL.search(value):
+        raise InvalidInput("email")
+    if _HANDLE.search(value):
+        raise InvalidInput("handle")
+    if _LINK.search(value):
+        raise InvalidInput("link")
+    if _PHONE.search(value) or sum(ch.isdigit() for ch in value) >= 5:
+        raise InvalidInput("phone")
+    if not _ALLOWED.match(value):
+        raise InvalidInput("symbols")
+    folded = value.lower().translate(_LOOKALIKE).replace(" ", "")
+    if any(root in folded for root in _PROFANE_ROOTS):
+        raise InvalidInput("profanity")
+    return value
+
+
+def clean_bio(raw: str) -> str:
+    value = (raw or "").strip()
+    if len(value) > BIO_MAX:
+        raise InvalidInput("bio_too_long")
+    if _EMAIL.search(value) or _HANDLE.search(value) or _PHONE.search(value) or _LINK.search(value):
+        raise InvalidInput("bio_contacts")
+    return value
+
+
+_OFFSET = re.compile(r"^(utc|gmt|мск)?\s*([+-])\s*(\d{1,2})(?::?00)?$", re.I)
+
+
+def clean_timezone(raw: str) -> str:
+    """An IANA name ("Europe/Moscow") or an offset ("UTC+3", "+5") → an IANA name."""
+    value = (raw or "").strip()
+    match = _OFFSET.match(value.replace(" ", ""))
+    if match:
+        sign, hours = match.group(2), int(match.group(3))
+        if hours > 14:
+            raise InvalidInput("timezone")
+        if hours == 0:
+            return "Etc/UTC"
+        # POSIX-style Etc names have the inverted sign: UTC+3 is Etc/GMT-3.
+        return f"Etc/GMT{'-' if sign == '+' else '+'}{hours}"
+    if value.lower() in ("utc", "gmt"):
+        return "Etc/UTC"
+    candidates = {name.lower(): name for name in zoneinfo.available_timezones()}
+    name = candidates.get(value.lower().replace(" ", "_"))
+    if name is None:
+        raise InvalidInput("timezone")
+    return name

@@ -1,0 +1,41 @@
+"""Staff roles: Moderators act on members and safety; Analysts only look and export."""
+
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
+
+PRODUCT_APPS = ("accounts", "matching", "chats", "tips", "moderation", "coach", "core")
+MODERATORS, ANALYSTS = "Moderators", "Analysts"
+# Reference data moderators may also create and delete.
+MODERATOR_FULL_MODELS = {"moderation.hotline", "accounts.topic"}
+
+
+def is_moderator(user) -> bool:
+    return user.is_superuser or user.groups.filter(name=MODERATORS).exists()
+
+
+def sync_role_permissions(**kwargs) -> None:
+    """Give each role its permissions on every product model (run after every migrate)."""
+    moderators, _ = Group.objects.get_or_create(name=MODERATORS)
+    analysts, _ = Group.objects.get_or_create(name=ANALYSTS)
+    moderator_perms, analyst_perms = [], []
+    for model in apps.get_models():
+        if model._meta.app_label not in PRODUCT_APPS:
+            continue
+        label = model._meta.label_lower
+        perms = {
+            p.codename: p
+            for p in Permission.objects.filter(
+                content_type__app_label=model._meta.app_label, content_type__model=model._meta.model_name
+            )
+        }
+        view = perms.get(f"view_{model._meta.model_name}")
+        change = perms.get(f"change_{model._meta.model_name}")
+        if view:
+            analyst_perms.append(view)
+            moderator_perms.append(view)
+        if change:
+            moderator_perms.append(change)
+        if label in MODERATOR_FULL_MODELS:
+            moderator_perms += [p for code, p in perms.items() if code.startswith(("add_", "delete_"))]
+    moderators.permissions.set(moderator_perms)
+    analysts.permissions.set(analyst_perms)

@@ -1,0 +1,52 @@
+"""A member onboarding by taps through the real webhook, as a person would."""
+
+from tests import updates
+
+
+class MemberJourney:
+    def __init__(self, webhook, telegram, tg_id: int):
+        self.webhook, self.telegram, self.tg_id = webhook, telegram, tg_id
+
+    @property
+    def last(self):
+        return self.telegram.last_to(self.tg_id)
+
+    def last_with_buttons(self):
+        for call in reversed(self.telegram.messages_to(self.tg_id)):
+            if call.buttons():
+                return call
+        raise AssertionError("no message with buttons")
+
+    async def command(self, name: str, args: str = ""):
+        await self.webhook.command(self.tg_id, name, args)
+        return self.last
+
+    async def say(self, text: str):
+        await self.webhook.text(self.tg_id, text)
+        return self.last
+
+    async def tap(self, label_part: str, *, on=None):
+        message = on or self.last_with_buttons()
+        data = message.callback_data(label_part)
+        await self.webhook.send(updates.callback(self.tg_id, data, message_id=1000))
+        return self.telegram.last_to(self.tg_id)
+
+    async def onboard(self, *, pseudonym="Тихий лис", topics=("Выгорание", "Тревога"), bio="Устал от работы"):
+        await self.command("start")
+        await self.tap("Согласен")
+        await self.tap("есть 18")
+        await self.say(pseudonym)
+        await self.tap("Москва")
+        topics_message = self.last_with_buttons()
+        for title in topics:
+            await self.tap(title, on=topics_message)
+        await self.tap("Готово", on=topics_message)
+        await self.tap("Выговориться")
+        await self.tap("Готово")
+        await self.tap("Вечер")
+        await self.tap("Готово")
+        if bio is None:
+            await self.tap("Пропустить")
+        else:
+            await self.say(bio)
+        return self.last
