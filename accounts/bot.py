@@ -141,6 +141,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _touch(update)
     await send(context.bot, update.effective_chat.id, "accounts/help")
 
 
