@@ -5,3 +5,7 @@ from rq import cron
 from core.tasks import processed_updates_prune
 
 cron.register(processed_updates_prune, queue_name="default", cron="17 3 * * *")
+
+from matching.tasks import matching_sweep  # noqa: E402
+
+cron.register(matching_sweep, queue_name="default", interval=30)

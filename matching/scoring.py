@@ -1,0 +1,68 @@
+"""Pair eligibility and score: 0.6 · topic overlap + 0.2 · time overlap + 0.2 · helpfulness."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+from functools import lru_cache
+
+MAX_TZ_GAP_HOURS = 6
+DAY_PARTS = {"morning", "day", "evening", "night"}
+DAY_KINDS = {"weekdays", "weekends"}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the round knows about one waiting member (no personal data beyond the profile)."""
+
+    member_id: int
+    search_id: int
+    topics: frozenset[int]
+    timezone: str
+    availability: frozenset[str]
+    helpfulness: float
+    strict: bool
+    high_risk: bool = False
+
+
+@lru_cache(maxsize=512)
+def utc_offset_hours(name: str) -> float:
+    try:
+        offset = dt.datetime.now(zoneinfo.ZoneInfo(name)).utcoffset()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return 0.0
+    return offset.total_seconds() / 3600 if offset else 0.0
+
+
+def time_overlap(a: Candidate, b: Candidate) -> float:
+    """0..1: shared parts of the day and kinds of day, discounted by the timezone gap."""
+    gap = abs(utc_offset_hours(a.timezone) - utc_offset_hours(b.timezone))
+    if gap > MAX_TZ_GAP_HOURS:
+        return 0.0
+    parts_a, parts_b = a.availability & DAY_PARTS, b.availability & DAY_PARTS
+    kinds_a, kinds_b = a.availability & DAY_KINDS, b.availability & DAY_KINDS
+    if parts_a and parts_b and not parts_a & parts_b:
+        return 0.0
+    if kinds_a and kinds_b and not kinds_a & kinds_b:
+        return 0.0
+    parts = len(parts_a & parts_b) / len(parts_a | parts_b) if parts_a and parts_b else 0.5
+    return parts * (1 - gap / (2 * MAX_TZ_GAP_HOURS))
+
+
+def score(a: Candidate, b: Candidate, *, high_topics: frozenset[int] = frozenset()) -> float | None:
+    """The pair's score, or None when the pair must not be proposed."""
+    shared = a.topics & b.topics
+    needed = 2 if (a.strict or b.strict) else 1
+    if len(shared) < needed:
+        return None
+    if a.high_risk and b.high_risk:
+        return None  # crisis-aware pairing: never two people in acute crisis
+    if len(shared) == 1 and shared <= high_topics:
+        return None  # a single shared topic that is a crisis topic for both
+    overlap = time_overlap(a, b)
+    if overlap <= 0:
+        return None
+    topics = min(len(shared) / 5, 1.0)
+    helpfulness = (a.helpfulness + b.helpfulness) / 2
+    return round(0.6 * topics + 0.2 * overlap + 0.2 * helpfulness, 6)

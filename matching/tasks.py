@@ -1,0 +1,51 @@
+"""RQ jobs of the matching app: rounds and the deadline sweep."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import django_rq
+import structlog
+from telegram.error import RetryAfter
+
+from config.telegram import build_bot
+from matching import delivery, selectors, services
+
+log = structlog.get_logger(__name__)
+ROUND_EVERY = dt.timedelta(seconds=5)
+_SCHEDULED_KEY = "matching:round:scheduled"
+
+
+def enqueue_round() -> None:
+    """Ask for a round soon; a burst of /find asks for one round, not many."""
+    connection = django_rq.get_connection("default")
+    if connection.set(_SCHEDULED_KEY, "1", nx=True, ex=3):
+        django_rq.get_queue("default").enqueue(matching_round)
+
+
+async def _send(notices) -> None:
+    async with build_bot() as bot:
+        await delivery.deliver(bot, notices, pace=True)
+
+
+def matching_round() -> int:
+    """Sweep deadlines, pair the queue, tell everyone; again in a few seconds while anyone waits."""
+    django_rq.get_connection("default").delete(_SCHEDULED_KEY)
+    notices = services.sweep() + services.round_run()
+    try:
+        asyncio.run(_send(notices))
+    except RetryAfter as exc:
+        log.warning("matching.flood_wait", retry_after=str(exc.retry_after))
+    connection = django_rq.get_connection("default")
+    if selectors.waiting_count() and connection.set(
+        "matching:round:next", "1", nx=True, ex=ROUND_EVERY.seconds
+    ):
+        django_rq.get_queue("default").enqueue_in(ROUND_EVERY, matching_round)
+    return len(notices)
+
+
+def matching_sweep() -> int:
+    notices = services.sweep()
+    asyncio.run(_send(notices))
+    return len(notices)
