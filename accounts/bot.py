@@ -470,7 +470,12 @@ def register(application: Application) -> None:
     application.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(
         MessageHandler(
-            private & ~filters.COMMAND & ~filters.StatusUpdate.ALL & ~filters.SUCCESSFUL_PAYMENT, on_message
+            private
+            & filters.UpdateType.MESSAGE
+            & ~filters.COMMAND
+            & ~filters.StatusUpdate.ALL
+            & ~filters.SUCCESSFUL_PAYMENT,
+            on_message,
         )
     )
     if mark_unreachable not in unreachable_hooks:

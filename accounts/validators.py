@@ -100,3 +100,24 @@ def clean_timezone(raw: str) -> str:
     if name is None:
         raise InvalidInput("timezone")
     return name
+
+
+_CARD = re.compile(r"\b(?:\d[ -]?){15,18}\d\b")
+
+
+def contact_details(text: str) -> set[str]:
+    """Kinds of contact details in a text: phone, email, handle, link, card."""
+    found = set()
+    if not text:
+        return found
+    if _EMAIL.search(text):
+        found.add("email")
+    if _HANDLE.search(_EMAIL.sub(" ", text)):
+        found.add("handle")
+    if _LINK.search(_EMAIL.sub(" ", text)):
+        found.add("link")
+    if _CARD.search(text):
+        found.add("card")
+    elif _PHONE.search(text):
+        found.add("phone")
+    return found

@@ -60,3 +60,31 @@ class ChatSession(models.Model):
 
     def side_of(self, member) -> str:
         return "a" if member.pk == self.member_a_id else "b"
+
+
+class Rating(models.Model):
+    """How helpful a conversation was for one member (1–5), once per member per session."""
+
+    class Chip(models.TextChoices):
+        LISTENED = "listened", "Меня выслушали"
+        UNDERSTOOD = "understood", "Меня поняли"
+        EXPERIENCE = "experience", "Полезный опыт"
+        CALMER = "calmer", "Стало спокойнее"
+
+    session = models.ForeignKey(ChatSession, on_delete=models.PROTECT, related_name="ratings")
+    rater = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="+")
+    rated = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="+")
+    score = models.PositiveSmallIntegerField()
+    chip = models.CharField(max_length=12, choices=Chip.choices, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = "оценка"
+        verbose_name_plural = "оценки"
+        constraints = [
+            models.UniqueConstraint(fields=["session", "rater"], name="uniq_rating_per_member_session"),
+            models.CheckConstraint(condition=Q(score__gte=1) & Q(score__lte=5), name="rating_score_1_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.score}★ в диалоге #{self.session_id}"

@@ -9,3 +9,7 @@ cron.register(processed_updates_prune, queue_name="default", cron="17 3 * * *")
 from matching.tasks import matching_sweep  # noqa: E402
 
 cron.register(matching_sweep, queue_name="default", interval=30)
+
+from chats.tasks import sessions_sweep  # noqa: E402
+
+cron.register(sessions_sweep, queue_name="default", interval=60)

@@ -31,6 +31,7 @@ class Call:
     params: dict[str, Any]
     at: float = field(default_factory=time.time)
     ok: bool = True  # False when the fake answered with an injected failure
+    result: Any = None  # what the fake answered (e.g. the new message with its message_id)
 
     @property
     def chat_id(self) -> int | None:
@@ -290,7 +291,9 @@ class FakeBotAPI:
             return 200, {"ok": True, "result": self._get_updates(params)}
         if handler is None:
             return 200, {"ok": True, "result": True}
-        return handler(call)
+        status, payload = handler(call)
+        call.result = payload.get("result")
+        return status, payload
 
     @staticmethod
     def _failure_answer(failure: Failure) -> tuple[int, dict]:

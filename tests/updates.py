@@ -98,12 +98,17 @@ def media(tg_id: int, kind: str, *, caption: str | None = None, media_group_id: 
         "poll": {
             "id": "poll1",
             "question": "Как вы?",
-            "options": [{"text": "Хорошо", "voter_count": 0}, {"text": "Так себе", "voter_count": 0}],
+            "options": [
+                {"text": "Хорошо", "voter_count": 0, "persistent_id": "o1"},
+                {"text": "Так себе", "voter_count": 0, "persistent_id": "o2"},
+            ],
             "total_voter_count": 0,
             "is_closed": False,
             "is_anonymous": True,
             "type": "regular",
             "allows_multiple_answers": False,
+            "allows_revoting": False,
+            "members_only": False,
         },
         "contact": {"phone_number": "+79990000000", "first_name": "Иван"},
         "location": {"latitude": 55.75, "longitude": 37.61},

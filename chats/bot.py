@@ -1,0 +1,279 @@
+"""The anonymous relay (handler group 1), edits, /end and ratings."""
+
+from __future__ import annotations
+
+import django_rq
+from asgiref.sync import sync_to_async
+from telegram import Message, ReplyParameters, Update
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from accounts.validators import contact_details
+from chats import delivery, keyboards, services
+from core.db import db_call
+from core.messaging import call_telegram, render, send
+from core.pseudonym import pseudonymous_ref
+from core.ratelimit import allow
+
+MESSAGES_PER_MINUTE = 15
+MAP_TTL_SECONDS = 4 * 24 * 3600  # longer than any session (72 h) plus margin
+MEDIA_FIELDS = ("photo", "voice", "video", "video_note", "sticker", "animation", "document", "audio", "poll")
+
+
+def _redis():
+    return django_rq.get_connection("default")
+
+
+def _map_key(session_id: int, chat_id: int, message_id: int) -> str:
+    return f"chats:map:{session_id}:{chat_id}:{message_id}"
+
+
+@sync_to_async(thread_sensitive=False)
+def _remember(session_id: int, pairs: list[tuple[int, int, int]]) -> None:
+    """source (chat, message) ↔ copy ids, both ways, so edits and replies find their twin."""
+    try:
+        pipe = _redis().pipeline()
+        for chat_id, message_id, copy_id in pairs:
+            pipe.set(_map_key(session_id, chat_id, message_id), copy_id, ex=MAP_TTL_SECONDS)
+        pipe.execute()
+    except Exception:  # noqa: BLE001 - Redis is disposable: an edit then just isn't mirrored
+        pass
+
+
+@sync_to_async(thread_sensitive=False)
+def _lookup(session_id: int, chat_id: int, message_id: int) -> int | None:
+    try:
+        value = _redis().get(_map_key(session_id, chat_id, message_id))
+    except Exception:  # noqa: BLE001
+        return None
+    return int(value) if value else None
+
+
+async def relay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    chat_id = update.effective_chat.id
+    if message.contact or message.location or message.venue:
+        await send(context.bot, chat_id, "chats/not_relayed_contact")
+        return
+    if not await allow(
+        f"relay:{pseudonymous_ref(update.effective_user.id)}", limit=MESSAGES_PER_MINUTE, seconds=60
+    ):
+        await send(context.bot, chat_id, "chats/too_fast")
+        return
+    kinds = contact_details(message.text or message.caption or "")
+    if kinds:
+        await send(
+            context.bot,
+            chat_id,
+            "chats/held",
+            {"kinds": sorted(kinds)},
+            reply_markup=keyboards.held(message.message_id),
+        )
+        return
+    await _copy(update, context, message)
+
+
+async def _copy(update: Update, context, message: Message) -> None:
+    chat_id = update.effective_chat.id
+    is_media = any(getattr(message, name, None) for name in MEDIA_FIELDS)
+    decision = await db_call(services.relay_prepare, tg_id=update.effective_user.id, is_media=is_media)
+    await delivery.deliver(context.bot, decision.notices)
+    target = decision.target
+    if target is None:
+        if not decision.notices:
+            await send(context.bot, chat_id, "chats/no_session")
+        return
+    if target.partner_tg_id is None:
+        await _partner_gone(context, chat_id, target)
+        return
+    reply = None
+    if message.reply_to_message:
+        twin = await _lookup(target.session_id, chat_id, message.reply_to_message.message_id)
+        if twin:
+            reply = ReplyParameters(message_id=twin, allow_sending_without_reply=True)
+    try:
+        copy = await context.bot.copy_message(
+            chat_id=target.partner_tg_id,
+            from_chat_id=chat_id,
+            message_id=message.message_id,
+            protect_content=target.protect_content,
+            reply_parameters=reply,
+        )
+    except Forbidden:
+        await _partner_gone(context, chat_id, target)
+        return
+    await _remember(
+        target.session_id,
+        [
+            (chat_id, message.message_id, copy.message_id),
+            (target.partner_tg_id, copy.message_id, message.message_id),
+        ],
+    )
+
+
+async def _partner_gone(context, chat_id: int, target: services.RelayTarget) -> None:
+    notices = await db_call(
+        services.session_end_unreachable, session_id=target.session_id, sender_member_id=target.member_id
+    )
+    if notices:
+        await delivery.deliver(context.bot, notices)
+    else:
+        await send(context.bot, chat_id, "chats/ended_unreachable", {"ask_rating": False})
+
+
+async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.edited_message
+    chat_id = update.effective_chat.id
+    decision = await db_call(_edit_target, update.effective_user.id)
+    if decision is None:
+        return
+    session_id, partner_tg_id = decision
+    twin = await _lookup(session_id, chat_id, message.message_id)
+    if twin is None or partner_tg_id is None:
+        return
+    try:
+        if message.text is not None:
+            await call_telegram(
+                partner_tg_id,
+                "editMessageText",
+                lambda: context.bot.edit_message_text(
+                    chat_id=partner_tg_id, message_id=twin, text=message.text, entities=message.entities
+                ),
+            )
+        elif message.caption is not None:
+            await call_telegram(
+                partner_tg_id,
+                "editMessageCaption",
+                lambda: context.bot.edit_message_caption(
+                    chat_id=partner_tg_id,
+                    message_id=twin,
+                    caption=message.caption,
+                    caption_entities=message.caption_entities,
+                ),
+            )
+    except BadRequest:
+        pass  # the copy is gone or unchanged: nothing a member would notice
+
+
+def _edit_target(tg_id: int):
+    from accounts.models import Member
+
+    member = Member.objects.filter(tg_id=tg_id).first()
+    if member is None:
+        return None
+    session = services._active_session_for(member.pk, lock=False)
+    if session is None:
+        return None
+    partner = session.partner_of(member)
+    return session.pk, partner.tg_id if partner.is_reachable else None
+
+
+def _session_of(tg_id: int) -> int | None:
+    from accounts.services import member_touch
+
+    return services.active_session_id(member_id=member_touch(tg_id=tg_id).pk)
+
+
+async def end(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    session_id = await db_call(_session_of, update.effective_user.id)
+    chat_id = update.effective_chat.id
+    if session_id is None:
+        await send(context.bot, chat_id, "chats/no_session_to_end")
+        return
+    await send(context.bot, chat_id, "chats/end_confirm", reply_markup=keyboards.end_confirm(session_id))
+
+
+def _end_by_tg(tg_id: int, session_id: int):
+    from accounts.services import member_touch
+
+    return services.session_end(member_id=member_touch(tg_id=tg_id).pk, session_id=session_id)
+
+
+def _rate_by_tg(tg_id: int, session_id: int, score: int) -> str:
+    from accounts.services import member_touch
+
+    return services.rating_set(session_id=session_id, member_id=member_touch(tg_id=tg_id).pk, score=score)
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    parts = query.data.split(":")
+    action = parts[1] if len(parts) > 1 else ""
+    chat_id = update.effective_chat.id
+    tg_id = update.effective_user.id
+    if action == "end" and parts[2].isdigit():
+        notices = await db_call(_end_by_tg, tg_id, int(parts[2]))
+        if not notices:
+            await query.answer(render("chats/stale"))
+            return
+        await query.answer()
+        await delivery.deliver(context.bot, notices)
+    elif action == "keep":
+        await query.answer()
+        await send(context.bot, chat_id, "chats/kept")
+    elif action == "rate" and len(parts) == 4 and parts[2].isdigit() and parts[3].isdigit():
+        result = await db_call(_rate_by_tg, tg_id, int(parts[2]), int(parts[3]))
+        await query.answer(render(f"chats/rated_{result}"))
+        if result == "ok":
+            await send(context.bot, chat_id, "chats/rated_thanks")
+    elif action in ("send", "drop") and parts[2].isdigit():
+        await query.answer()
+        if action == "drop":
+            await send(context.bot, chat_id, "chats/held_dropped")
+            return
+        await _copy_held(update, context, int(parts[2]))
+    else:
+        await query.answer(render("chats/stale"))
+
+
+async def _copy_held(update: Update, context, message_id: int) -> None:
+    """ "Send anyway": copy the held message by its id (its text was never stored)."""
+    chat_id = update.effective_chat.id
+    decision = await db_call(services.relay_prepare, tg_id=update.effective_user.id, is_media=False)
+    target = decision.target
+    if target is None or target.partner_tg_id is None:
+        await send(context.bot, chat_id, "chats/no_session")
+        return
+    try:
+        copy = await context.bot.copy_message(
+            chat_id=target.partner_tg_id,
+            from_chat_id=chat_id,
+            message_id=message_id,
+            protect_content=target.protect_content,
+        )
+    except Forbidden:
+        await _partner_gone(context, chat_id, target)
+        return
+    await _remember(
+        target.session_id,
+        [(chat_id, message_id, copy.message_id), (target.partner_tg_id, copy.message_id, message_id)],
+    )
+    await send(context.bot, chat_id, "chats/held_sent")
+
+
+def register(application: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("end", end, filters=private))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^chats:"))
+    application.add_handler(
+        MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, edited),
+        group=1,
+    )
+    application.add_handler(
+        MessageHandler(
+            private
+            & filters.UpdateType.MESSAGE
+            & ~filters.COMMAND
+            & ~filters.StatusUpdate.ALL
+            & ~filters.SUCCESSFUL_PAYMENT,
+            relay,
+        ),
+        group=1,
+    )

@@ -1,0 +1,200 @@
+"""Writes of the chats app: relay bookkeeping (counters only), ending sessions, ratings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F, Q
+
+from accounts.models import Member, Preferences
+from accounts.services import member_touch
+from chats.models import ChatSession, Rating
+from core import clock
+
+IDLE_AFTER = dt.timedelta(hours=48)
+RATING_PRIOR_MEAN, RATING_PRIOR_WEIGHT = 0.5, 3
+
+# Called on commit with the session id when a session ends (tips, coach…).
+session_end_hooks: list[Callable[[int], None]] = []
+
+
+@dataclass
+class Notice:
+    member_id: int
+    template: str
+    context: dict = field(default_factory=dict)
+    keyboard: str = ""  # "rate" | ""
+    keyboard_arg: int | None = None
+
+
+@dataclass
+class RelayTarget:
+    """Where a member's message goes: only ids, never content."""
+
+    session_id: int
+    member_id: int
+    partner_member_id: int
+    partner_tg_id: int | None
+    protect_content: bool
+
+
+@dataclass
+class RelayDecision:
+    target: RelayTarget | None = None
+    member: Member | None = None
+    notices: list[Notice] = field(default_factory=list)
+
+
+def _active_session_for(member_id: int, *, lock: bool) -> ChatSession | None:
+    query = ChatSession.objects.filter(
+        Q(member_a_id=member_id) | Q(member_b_id=member_id), status=ChatSession.Status.ACTIVE
+    )
+    if lock:
+        query = query.select_for_update()
+    return query.first()
+
+
+@transaction.atomic
+def relay_prepare(*, tg_id: int, is_media: bool) -> RelayDecision:
+    """One hop per relayed message: who the partner is, counters updated, deadlines checked."""
+    member = member_touch(tg_id=tg_id)
+    session = _active_session_for(member.pk, lock=True)
+    if session is None:
+        return RelayDecision(member=member)
+    now = clock.now()
+    if session.ends_at <= now:
+        notices = _end(session, by_member_id=None, reason=ChatSession.EndReason.TIMER, now=now)
+        return RelayDecision(member=member, notices=notices)
+    side = session.side_of(member)
+    updates = {f"messages_{side}": F(f"messages_{side}") + 1, "last_message_at": now}
+    if is_media:
+        updates[f"media_{side}"] = F(f"media_{side}") + 1
+    if session.first_message_at is None:
+        updates["first_message_at"] = now
+    ChatSession.objects.filter(pk=session.pk).update(**updates)
+    partner = session.partner_of(member)
+    protect = Preferences.objects.filter(member_id__in=[member.pk, partner.pk], protect_content=True).exists()
+    target = RelayTarget(
+        session.pk, member.pk, partner.pk, partner.tg_id if partner.is_reachable else None, protect
+    )
+    return RelayDecision(target=target, member=member)
+
+
+def _end(session: ChatSession, *, by_member_id: int | None, reason: str, now: dt.datetime) -> list[Notice]:
+    session.status = ChatSession.Status.ENDED
+    session.ended_at = now
+    session.end_reason = reason
+    session.ended_by_id = by_member_id
+    session.save(update_fields=["status", "ended_at", "end_reason", "ended_by"])
+    for hook in session_end_hooks:
+        transaction.on_commit(lambda hook=hook: hook(session.pk))
+    template = {
+        ChatSession.EndReason.MEMBER_ENDED: "chats/ended",
+        ChatSession.EndReason.TIMER: "chats/ended_timer",
+        ChatSession.EndReason.IDLE: "chats/ended_idle",
+        ChatSession.EndReason.UNREACHABLE: "chats/ended_unreachable",
+        ChatSession.EndReason.DELETED: "chats/ended_partner_left",
+        ChatSession.EndReason.BLOCKED: "chats/ended_partner_left",
+    }.get(reason, "chats/ended")
+    notices = []
+    for member_id in (session.member_a_id, session.member_b_id):
+        if reason in (ChatSession.EndReason.BLOCKED,) and member_id == by_member_id:
+            continue
+        ask_rating = reason not in (ChatSession.EndReason.DELETED, ChatSession.EndReason.BLOCKED)
+        notices.append(
+            Notice(
+                member_id,
+                template,
+                {"by_me": member_id == by_member_id, "ask_rating": ask_rating},
+                keyboard="rate" if ask_rating else "",
+                keyboard_arg=session.pk,
+            )
+        )
+    return notices
+
+
+@transaction.atomic
+def session_end(
+    *, member_id: int, session_id: int | None = None, reason: str = ChatSession.EndReason.MEMBER_ENDED
+) -> list[Notice]:
+    """End the member's active session (or that one); [] when there is nothing to end."""
+    session = _active_session_for(member_id, lock=True)
+    if session is None or (session_id is not None and session.pk != session_id):
+        return []
+    return _end(session, by_member_id=member_id, reason=reason, now=clock.now())
+
+
+@transaction.atomic
+def session_end_unreachable(*, session_id: int, sender_member_id: int) -> list[Notice]:
+    """The partner blocked the bot: end the session and tell the sender kindly."""
+    session = (
+        ChatSession.objects.select_for_update()
+        .filter(pk=session_id, status=ChatSession.Status.ACTIVE)
+        .first()
+    )
+    if session is None:
+        return []
+    notices = _end(session, by_member_id=None, reason=ChatSession.EndReason.UNREACHABLE, now=clock.now())
+    return [n for n in notices if n.member_id == sender_member_id]
+
+
+def active_session_id(*, member_id: int) -> int | None:
+    session = _active_session_for(member_id, lock=False)
+    return session.pk if session else None
+
+
+@transaction.atomic
+def rating_set(*, session_id: int, member_id: int, score: int) -> str:
+    """Record a 1–5 rating once; the partner's helpfulness is a mean with a prior."""
+    session = ChatSession.objects.filter(pk=session_id, status=ChatSession.Status.ENDED).first()
+    if session is None or member_id not in (session.member_a_id, session.member_b_id) or not 1 <= score <= 5:
+        return "stale"
+    if Rating.objects.filter(session=session, rater_id=member_id).exists():
+        return "already"
+    rated_id = session.member_b_id if member_id == session.member_a_id else session.member_a_id
+    Rating.objects.create(session=session, rater_id=member_id, rated_id=rated_id, score=score)
+    rated = Member.objects.select_for_update().get(pk=rated_id)
+    scores = list(Rating.objects.filter(rated_id=rated_id).values_list("score", flat=True))
+    normalised = sum((s - 1) / 4 for s in scores)
+    rated.ratings_count = len(scores)
+    rated.helpfulness = (RATING_PRIOR_MEAN * RATING_PRIOR_WEIGHT + normalised) / (
+        RATING_PRIOR_WEIGHT + len(scores)
+    )
+    rated.save(update_fields=["ratings_count", "helpfulness"])
+    return "ok"
+
+
+@transaction.atomic
+def sessions_sweep() -> list[Notice]:
+    """End sessions past their deadline or idle for 48 h (the relay checks deadlines too)."""
+    now = clock.now()
+    notices: list[Notice] = []
+    for session in ChatSession.objects.select_for_update(skip_locked=True).filter(
+        status=ChatSession.Status.ACTIVE, ends_at__lte=now
+    ):
+        notices += _end(session, by_member_id=None, reason=ChatSession.EndReason.TIMER, now=now)
+    idle = Q(last_message_at__lte=now - IDLE_AFTER) | Q(
+        last_message_at__isnull=True, started_at__lte=now - IDLE_AFTER
+    )
+    for session in ChatSession.objects.select_for_update(skip_locked=True).filter(
+        idle, status=ChatSession.Status.ACTIVE
+    ):
+        notices += _end(session, by_member_id=None, reason=ChatSession.EndReason.IDLE, now=now)
+    return notices
+
+
+def member_erased(member: Member) -> None:
+    """Erasure hook: end the active session and tell the partner neutrally (from a job)."""
+    import dataclasses
+
+    import django_rq
+
+    session = _active_session_for(member.pk, lock=True)
+    if session is None:
+        return
+    notices = _end(session, by_member_id=member.pk, reason=ChatSession.EndReason.DELETED, now=clock.now())
+    payload = [dataclasses.asdict(n) for n in notices if n.member_id != member.pk]
+    transaction.on_commit(lambda: django_rq.get_queue("telegram").enqueue("chats.tasks.notify", payload))
