@@ -1,0 +1,50 @@
+import logging
+
+import pytest
+
+from tests import updates
+from tests.accounts.journeys import MemberJourney
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ANNA, BORIS = 7300001, 7300002
+
+
+async def test_a_full_journey_logs_no_telegram_id_pseudonym_token_or_message_text(
+    webhook, telegram, caplog, capfd
+):
+    caplog.set_level(logging.DEBUG)
+    anna = MemberJourney(webhook, telegram, ANNA)
+    boris = MemberJourney(webhook, telegram, BORIS)
+    await anna.onboard(pseudonym="Секретный Ёж", bio="Мой тайный рассказ")
+    await boris.onboard(pseudonym="Тайный Барсук")
+    await anna.command("find")
+    await boris.command("find")
+    import asyncio
+
+    from matching.tasks import matching_round
+
+    await asyncio.to_thread(matching_round)
+    await anna.tap("Принять")
+    await boris.tap("Принять")
+    await webhook.text(ANNA, "очень-личный-текст-сообщения")
+    telegram.fail_next(ANNA, "bad_request")  # a dead letter is logged too
+    await webhook.send(updates.command(ANNA, "help", "ещё-личный-текст"))
+    telegram.fail_next(BORIS, "forbidden", method="copyMessage")
+    await webhook.text(ANNA, "третий-личный-текст")
+
+    from django.conf import settings
+
+    logged = caplog.text + "".join(capfd.readouterr())
+    assert "webhook.handler_failed" in logged  # the logs are really captured
+    for secret in (
+        str(ANNA),
+        str(BORIS),
+        "Секретный Ёж",
+        "Тайный Барсук",
+        "тайный рассказ",
+        "личный-текст",
+        settings.TELEGRAM_BOT_TOKEN,
+        settings.TELEGRAM_WEBHOOK_SECRET,
+    ):
+        assert secret not in logged, secret
