@@ -6,6 +6,7 @@ Services never talk to Telegram: they return Notices, and the bot handler or job
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -186,13 +187,40 @@ def candidates_for_pool(searches: list[SearchRequest]) -> list[scoring.Candidate
     return out
 
 
+# Each member keeps only their best few candidates in the matching graph: the blossom algorithm
+# is cubic in the worst case, and a member's 11th-best candidate almost never ends up chosen.
+CANDIDATES_PER_MEMBER = 8
+
+
+# Exact matching runs over windows of the queue (oldest first); members who had candidates but
+# were not paired are carried into the next window. This keeps the cubic blossom algorithm on
+# small graphs and keeps queue order fair, at the price of optimality across distant windows.
+WINDOW = 150
+
+
 def pair_pool(pool: list[scoring.Candidate], *, excluded: set[tuple[int, int]], high_topics: frozenset[int]):
-    """Maximum-weight matching over the eligible pairs of the pool: [(a, b, score)]."""
+    """Pairs for the pool in queue order: [(a, b, score)] (see WINDOW)."""
+    if len(pool) <= 2 * WINDOW:
+        return _pair_exact(pool, excluded=excluded, high_topics=high_topics)[0]
+    result, carry = [], []
+    for start in range(0, len(pool), WINDOW):
+        window = carry + pool[start : start + WINDOW]
+        pairs, connected = _pair_exact(window, excluded=excluded, high_topics=high_topics)
+        result += pairs
+        matched = {c.member_id for a, b, _ in pairs for c in (a, b)}
+        carry = [c for c in window if c.member_id in connected and c.member_id not in matched][:WINDOW]
+    return result
+
+
+def _pair_exact(
+    pool: list[scoring.Candidate], *, excluded: set[tuple[int, int]], high_topics: frozenset[int]
+):
+    """Maximum-weight matching over each member's best eligible pairs, and who had any pair."""
     by_topic: dict[int, list[int]] = defaultdict(list)
     for index, candidate in enumerate(pool):
         for topic in candidate.topics:
             by_topic[topic].append(index)
-    graph = nx.Graph()
+    best: dict[int, list[tuple[float, int]]] = defaultdict(list)
     seen: set[tuple[int, int]] = set()
     for members in by_topic.values():
         for i_pos, i in enumerate(members):
@@ -206,9 +234,15 @@ def pair_pool(pool: list[scoring.Candidate], *, excluded: set[tuple[int, int]], 
                     continue
                 value = scoring.score(a, b, high_topics=high_topics)
                 if value is not None:
-                    graph.add_edge(i, j, weight=value)
+                    best[i].append((value, j))
+                    best[j].append((value, i))
+    graph = nx.Graph()
+    for i, edges in best.items():
+        for value, j in heapq.nlargest(CANDIDATES_PER_MEMBER, edges):
+            graph.add_edge(i, j, weight=value)
     matching = nx.max_weight_matching(graph, maxcardinality=False)
-    return [(pool[i], pool[j], graph[i][j]["weight"]) for i, j in matching]
+    connected = {pool[i].member_id for i in best}
+    return [(pool[i], pool[j], graph[i][j]["weight"]) for i, j in matching], connected
 
 
 @transaction.atomic
