@@ -234,11 +234,13 @@ def _pair_exact(
                     continue
                 value = scoring.score(a, b, high_topics=high_topics)
                 if value is not None:
-                    best[i].append((value, j))
-                    best[j].append((value, i))
+                    # Ties are broken pseudo-randomly so that equal candidates spread out.
+                    tie = ((i + 1) * 2654435761 ^ (j + 1) * 40503) % 1000003
+                    best[i].append((value, tie, j))
+                    best[j].append((value, tie, i))
     graph = nx.Graph()
     for i, edges in best.items():
-        for value, j in heapq.nlargest(CANDIDATES_PER_MEMBER, edges):
+        for value, _tie, j in heapq.nlargest(CANDIDATES_PER_MEMBER, edges):
             graph.add_edge(i, j, weight=value)
     matching = nx.max_weight_matching(graph, maxcardinality=False)
     connected = {pool[i].member_id for i in best}
