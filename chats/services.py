@@ -97,7 +97,7 @@ def _end(session: ChatSession, *, by_member_id: int | None, reason: str, now: dt
         ChatSession.EndReason.IDLE: "chats/ended_idle",
         ChatSession.EndReason.UNREACHABLE: "chats/ended_unreachable",
         ChatSession.EndReason.DELETED: "chats/ended_partner_left",
-        ChatSession.EndReason.BLOCKED: "chats/ended_partner_left",
+        ChatSession.EndReason.BLOCKED: "chats/ended_neutral",
     }.get(reason, "chats/ended")
     notices = []
     for member_id in (session.member_a_id, session.member_b_id):
