@@ -196,6 +196,12 @@ def _end_by_tg(tg_id: int, session_id: int):
     return services.session_end(member_id=member_touch(tg_id=tg_id).pk, session_id=session_id)
 
 
+def _extend_by_tg(tg_id: int, session_id: int):
+    from accounts.services import member_touch
+
+    return services.session_extend_vote(session_id=session_id, member_id=member_touch(tg_id=tg_id).pk)
+
+
 def _rate_by_tg(tg_id: int, session_id: int, score: int) -> str:
     from accounts.services import member_touch
 
@@ -214,6 +220,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await query.answer(render("chats/stale"))
             return
         await query.answer()
+        await delivery.deliver(context.bot, notices)
+    elif action == "extend" and parts[2].isdigit():
+        notices = await db_call(_extend_by_tg, tg_id, int(parts[2]))
+        await query.answer(None if notices else render("chats/stale"))
         await delivery.deliver(context.bot, notices)
     elif action == "keep":
         await query.answer()

@@ -31,5 +31,13 @@ def held(message_id: int) -> Markup:
     )
 
 
+def extend(session_id: int) -> Markup:
+    return Markup([[Button(button("chats.extend"), callback_data=f"chats:extend:{session_id}")]])
+
+
 def for_notice(notice):
-    return rate(notice.keyboard_arg) if notice.keyboard == "rate" else None
+    if notice.keyboard == "rate":
+        return rate(notice.keyboard_arg)
+    if notice.keyboard == "extend":
+        return extend(notice.keyboard_arg)
+    return None

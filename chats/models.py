@@ -38,6 +38,11 @@ class ChatSession(models.Model):
     media_b = models.PositiveIntegerField(default=0)
     first_message_at = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
+    # The one-hour warning before ends_at, and each side's vote to extend.
+    warned_at = models.DateTimeField(null=True, blank=True)
+    extend_a = models.BooleanField(default=False)
+    extend_b = models.BooleanField(default=False)
+    extensions = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = "диалог"

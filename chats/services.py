@@ -15,6 +15,9 @@ from chats.models import ChatSession, Rating
 from core import clock
 
 IDLE_AFTER = dt.timedelta(hours=48)
+WARN_BEFORE = dt.timedelta(hours=1)
+EXTENSION = dt.timedelta(hours=24)
+MAX_LENGTH = dt.timedelta(hours=72)
 RATING_PRIOR_MEAN, RATING_PRIOR_WEIGHT = 0.5, 3
 
 # Called on commit with the session id when a session ends (tips, coach…).
@@ -168,6 +171,31 @@ def rating_set(*, session_id: int, member_id: int, score: int) -> str:
 
 
 @transaction.atomic
+def session_extend_vote(*, session_id: int, member_id: int) -> list[Notice]:
+    """Both tap "extend" → +24 h (at most 72 h in all); [] for a stale or foreign button."""
+    session = (
+        ChatSession.objects.select_for_update()
+        .filter(pk=session_id, status=ChatSession.Status.ACTIVE)
+        .first()
+    )
+    if session is None or member_id not in (session.member_a_id, session.member_b_id):
+        return []
+    setattr(session, f"extend_{'a' if member_id == session.member_a_id else 'b'}", True)
+    if not (session.extend_a and session.extend_b):
+        session.save(update_fields=["extend_a", "extend_b"])
+        return [Notice(member_id, "chats/extend_waiting")]
+    session.ends_at = min(session.ends_at + EXTENSION, session.started_at + MAX_LENGTH)
+    session.extend_a = session.extend_b = False
+    session.warned_at = None
+    session.extensions += 1
+    session.save(update_fields=["ends_at", "extend_a", "extend_b", "warned_at", "extensions"])
+    return [
+        Notice(m, "chats/extended", {"ends_at": session.ends_at})
+        for m in (session.member_a_id, session.member_b_id)
+    ]
+
+
+@transaction.atomic
 def sessions_sweep() -> list[Notice]:
     """End sessions past their deadline or idle for 48 h (the relay checks deadlines too)."""
     now = clock.now()
@@ -176,6 +204,22 @@ def sessions_sweep() -> list[Notice]:
         status=ChatSession.Status.ACTIVE, ends_at__lte=now
     ):
         notices += _end(session, by_member_id=None, reason=ChatSession.EndReason.TIMER, now=now)
+    for session in ChatSession.objects.select_for_update(skip_locked=True).filter(
+        status=ChatSession.Status.ACTIVE, warned_at__isnull=True, ends_at__lte=now + WARN_BEFORE
+    ):
+        session.warned_at = now
+        session.save(update_fields=["warned_at"])
+        can_extend = session.ends_at < session.started_at + MAX_LENGTH
+        for member_id in (session.member_a_id, session.member_b_id):
+            notices.append(
+                Notice(
+                    member_id,
+                    "chats/ending_soon",
+                    {"can_extend": can_extend},
+                    "extend" if can_extend else "",
+                    session.pk,
+                )
+            )
     idle = Q(last_message_at__lte=now - IDLE_AFTER) | Q(
         last_message_at__isnull=True, started_at__lte=now - IDLE_AFTER
     )

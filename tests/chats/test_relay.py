@@ -193,3 +193,50 @@ async def test_no_table_holds_message_text(session, webhook, telegram):
     await webhook.send(updates.message(ANNA, "контакт-маркер-44 +7 999 000 11 22"))
     assert await sync_to_async(_tables_with)("маркер") == []
     assert await sync_to_async(_tables_with)("подпись-43") == []
+
+
+async def test_both_are_warned_an_hour_before_the_end_and_can_extend_together(session, webhook, telegram):
+    import asyncio
+
+    from chats.tasks import sessions_sweep
+
+    await webhook.text(ANNA, "привет")
+    clock.advance(dt.timedelta(hours=23, minutes=10))
+    await asyncio.to_thread(sessions_sweep)
+    warning = telegram.last_to(BORIS)
+    assert "Через час разговор закончится" in warning.text
+    await webhook.send(updates.callback(ANNA, telegram.last_to(ANNA).callback_data("Продлить")))
+    assert "Если собеседник тоже" in telegram.last_to(ANNA).text
+    await webhook.send(updates.callback(BORIS, warning.callback_data("Продлить")))
+    assert "продлён" in telegram.last_to(BORIS).text
+    clock.advance(dt.timedelta(hours=2))
+    await webhook.text(ANNA, "мы всё ещё здесь")
+    assert len(telegram.calls_for(BORIS, "copyMessage")) == 2
+
+
+async def test_a_session_cannot_be_extended_beyond_72_hours(session, webhook, telegram):
+    from chats import services as chat_services
+
+    @sync_to_async
+    def extend_twice_more():
+        for _ in range(3):
+            chat_services.session_extend_vote(session_id=session.pk, member_id=session.member_a_id)
+            chat_services.session_extend_vote(session_id=session.pk, member_id=session.member_b_id)
+        return ChatSession.objects.get(pk=session.pk)
+
+    fresh = await extend_twice_more()
+    assert fresh.ends_at - fresh.started_at <= dt.timedelta(hours=72)
+
+
+async def test_without_extension_the_session_ends_at_the_deadline(session, webhook, telegram):
+    import asyncio
+
+    from chats.tasks import sessions_sweep
+
+    await webhook.text(ANNA, "привет")
+    clock.advance(dt.timedelta(hours=23, minutes=30))
+    await asyncio.to_thread(sessions_sweep)
+    clock.advance(dt.timedelta(hours=1))
+    await asyncio.to_thread(sessions_sweep)
+    assert (await ChatSession.objects.aget(pk=session.pk)).end_reason == "timer"
+    assert "Время разговора закончилось" in telegram.last_to(ANNA).text
