@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import django_rq
 from asgiref.sync import sync_to_async
 from telegram import Message, ReplyParameters, Update
 from telegram.error import BadRequest, Forbidden
@@ -21,6 +20,7 @@ from core.db import db_call
 from core.messaging import call_telegram, render, send
 from core.pseudonym import pseudonymous_ref
 from core.ratelimit import allow
+from core.redis import connection as redis_connection
 
 MESSAGES_PER_MINUTE = 15
 MAP_TTL_SECONDS = 4 * 24 * 3600  # longer than any session (72 h) plus margin
@@ -28,7 +28,7 @@ MEDIA_FIELDS = ("photo", "voice", "video", "video_note", "sticker", "animation",
 
 
 def _redis():
-    return django_rq.get_connection("default")
+    return redis_connection()
 
 
 def _map_key(session_id: int, chat_id: int, message_id: int) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import django_rq
 import redis.exceptions
 import structlog
 from asgiref.sync import sync_to_async
+
+from core.redis import connection as redis_connection
 
 log = structlog.get_logger(__name__)
 
@@ -13,8 +14,7 @@ log = structlog.get_logger(__name__)
 def allow_sync(key: str, *, limit: int, seconds: int) -> bool:
     """True while `key` was used at most `limit` times in the current window of `seconds`."""
     try:
-        connection = django_rq.get_connection("default")
-        pipe = connection.pipeline()
+        pipe = redis_connection().pipeline()
         # Works on Redis 6 (the embedded one) as well as 7: create the window, then count.
         pipe.set(f"ratelimit:{key}", 0, ex=seconds, nx=True)
         pipe.incr(f"ratelimit:{key}")
