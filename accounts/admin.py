@@ -40,7 +40,14 @@ class MemberAdmin(admin.ModelAdmin):
     inlines = [MemberTopicInline]
     date_hierarchy = "created_at"
     readonly_fields = (
+        "tg_id",
         "ref",
+        "onboarding_step",
+        "awaiting",
+        "awaiting_context",
+        "awaiting_until",
+        "rules_accepted_at",
+        "adult_confirmed_at",
         "created_at",
         "onboarded_at",
         "last_seen_at",
@@ -51,18 +58,30 @@ class MemberAdmin(admin.ModelAdmin):
     )
     list_per_page = 50
 
-    _TG_ONLY_FOR_MODERATORS = ("tg_id",)
+    # The Telegram id is for moderators only: Analysts work with the pseudonymous ref.
+    _MODERATORS_ONLY = ("tg_id",)
 
     def get_fields(self, request, obj=None):
         fields = [f.name for f in Member._meta.fields if f.name != "id"]
         if not is_moderator(request.user):
-            fields = [f for f in fields if f not in self._TG_ONLY_FOR_MODERATORS]
+            fields = [f for f in fields if f not in self._MODERATORS_ONLY]
         return fields
 
     def get_readonly_fields(self, request, obj=None):
         if not is_moderator(request.user):
             return self.get_fields(request, obj)
         return self.readonly_fields
+
+    def get_search_fields(self, request):
+        if is_moderator(request.user):
+            return (*self.search_fields, "=tg_id")
+        return self.search_fields
+
+    def lookup_allowed(self, lookup, value, request):
+        # A URL filter such as ?tg_id=… would tell an analyst whose ref that is.
+        if lookup.split("__", 1)[0] in self._MODERATORS_ONLY and not is_moderator(request.user):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     @admin.display(description="статус", ordering="status")
     def status_badge(self, member: Member):

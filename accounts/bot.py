@@ -1,12 +1,22 @@
-"""Member-facing handlers of the accounts app: onboarding, /start, /help, /profile, /delete, /mydata."""
+"""Member-facing handlers of the accounts app: onboarding, /start, /help, /profile, /delete, /mydata.
+
+Each update costs one database hop: `_turn` marks the member seen (creating them on first
+contact), runs the service the update asks for and reads what the answer needs, in one thread
+call and one transaction. The async side only renders and sends.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import importlib
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.template.loader import render_to_string
+from django.db import transaction
 from telegram import BotCommand, InputFile, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -20,13 +30,14 @@ from telegram.ext import (
     filters,
 )
 
-from accounts import keyboards, selectors, services
+from accounts import keyboards, selectors, services, validators
 from accounts.models import Member
-from core import inputs
+from core import clock, inputs
 from core.db import db_call
 from core.messaging import call_telegram, edit, render, send, unreachable_hooks
 
 Step = Member.Step
+# Every command of the bot, in the order of the menu and of /help.
 COMMANDS = (
     "start",
     "profile",
@@ -38,41 +49,102 @@ COMMANDS = (
     "block",
     "sos",
     "coach",
-    "delete",
     "mydata",
+    "delete",
     "help",
 )
+# Fields typed as text when edited from /profile; the others are edited with buttons.
+TEXT_FIELDS = ("pseudonym", "timezone", "bio")
+LIMITS = {"min": validators.PSEUDONYM_MIN, "max": validators.PSEUDONYM_MAX}
 
 
 def bot_commands() -> list[BotCommand]:
-    """The Russian command menu (set_my_commands)."""
+    """The Russian command menu (set_my_commands), from templates/bot/accounts/commands.html."""
     lines = render("accounts/commands").splitlines()
     pairs = [line.split(" - ", 1) for line in lines if " - " in line]
     return [BotCommand(name.strip(), description.strip()) for name, description in pairs]
 
 
+def bot_descriptions() -> dict[str, str]:
+    """Texts for set_my_description / set_my_short_description."""
+    return {
+        "description": render("accounts/bot_description"),
+        "short_description": render("accounts/bot_short_description"),
+    }
+
+
 def _plain(template: str, context: dict | None = None) -> str:
-    """A template for callback answers and alerts (plain text, no HTML)."""
-    return render_to_string(f"bot/{template}.html", context or {}).strip()
+    """A template for callback answers and alerts, which Telegram shows as plain text."""
+    return html.unescape(render(template, context))
 
 
-async def _touch(update: Update) -> Member:
-    return await db_call(services.member_touch, tg_id=update.effective_user.id)
+# -- one database hop per update ----------------------------------------------------------------
 
 
-async def ask_step(bot, chat_id: int, member: Member) -> None:
-    """Ask what the member's current onboarding step needs (or show the summary card when done)."""
+@dataclass
+class Turn:
+    """What one update did to a member and what answering it needs."""
+
+    member: Member
+    was_onboarded: bool
+    outcome: services.Outcome | None = None
+    stale: bool = False
+    result: Any = None
+    route: str = ""
+    view: dict = field(default_factory=dict)
+
+
+def _apply(turn: Turn, work: Callable[[Member], Any]) -> None:
+    try:
+        result = work(turn.member)
+    except services.StaleAction:
+        turn.stale = True
+        return
+    if isinstance(result, services.Outcome):
+        turn.outcome, turn.member = result, result.member
+    elif isinstance(result, Member):
+        turn.member = result
+    else:
+        turn.result = result
+
+
+@transaction.atomic
+def _turn(*, tg_id: int, work: Callable[[Member], Any] | None = None, view: bool = True) -> Turn:
+    member = services.member_touch(tg_id=tg_id)
+    turn = Turn(member, was_onboarded=member.is_onboarded)
+    if work is not None:
+        _apply(turn, work)
+    if view:
+        turn.view = selectors.member_view(member=turn.member)
+    return turn
+
+
+async def _run(update: Update, work: Callable[[Member], Any] | None = None, *, view: bool = True) -> Turn:
+    return await db_call(_turn, tg_id=update.effective_user.id, work=work, view=view)
+
+
+def _editing(member: Member) -> str:
+    """The profile field the member is editing ("" when none)."""
+    awaiting = services.awaiting_now(member)
+    return awaiting.removeprefix("accounts:edit_") if awaiting.startswith("accounts:edit_") else ""
+
+
+# -- asking -------------------------------------------------------------------------------------
+
+
+async def ask_step(bot, chat_id: int, member: Member, view: dict) -> None:
+    """Ask what the member's onboarding step needs (or show the summary card when done)."""
     step = member.onboarding_step
     if step == Step.RULES:
         await send(bot, chat_id, "accounts/rules", reply_markup=keyboards.rules())
     elif step == Step.ADULT:
         await send(bot, chat_id, "accounts/ask_adult", reply_markup=keyboards.adult())
     elif step == Step.PSEUDONYM:
-        await send(bot, chat_id, "accounts/ask_pseudonym")
+        await send(bot, chat_id, "accounts/ask_pseudonym", LIMITS)
     elif step == Step.TIMEZONE:
         await send(bot, chat_id, "accounts/ask_timezone", reply_markup=keyboards.timezones())
     elif step == Step.TOPICS:
-        await _send_topics(bot, chat_id, member)
+        await _send_topics(bot, chat_id, view)
     elif step == Step.EXPECTATIONS:
         await send(
             bot,
@@ -90,27 +162,62 @@ async def ask_step(bot, chat_id: int, member: Member) -> None:
     elif step == Step.BIO:
         await send(bot, chat_id, "accounts/ask_bio", reply_markup=keyboards.bio())
     else:
-        card = await db_call(selectors.member_card, member=member)
-        await send(bot, chat_id, "accounts/summary", {"card": card}, reply_markup=keyboards.summary())
+        await send(bot, chat_id, "accounts/summary", {"card": view["card"]}, reply_markup=keyboards.summary())
 
 
-async def _send_topics(bot, chat_id: int, member: Member) -> None:
-    all_topics, selected = await db_call(_topics_state, member=member)
+async def ask_edit(bot, chat_id: int, member: Member, view: dict, what: str) -> None:
+    """Ask for the new value of a profile field."""
+    if what == "pseudonym":
+        await send(bot, chat_id, "accounts/ask_pseudonym", LIMITS, reply_markup=keyboards.cancel_edit())
+    elif what == "bio":
+        await send(
+            bot, chat_id, "accounts/ask_bio", {"editing": True}, reply_markup=keyboards.bio(editing=True)
+        )
+    elif what == "timezone":
+        await send(bot, chat_id, "accounts/ask_timezone", reply_markup=keyboards.timezones(editing=True))
+    elif what == "topics":
+        await _send_topics(bot, chat_id, view)
+    elif what == "expectations":
+        await send(
+            bot,
+            chat_id,
+            "accounts/ask_expectations",
+            reply_markup=keyboards.expectations(member.expectations),
+        )
+    elif what == "availability":
+        await send(
+            bot,
+            chat_id,
+            "accounts/ask_availability",
+            reply_markup=keyboards.availability(member.availability),
+        )
+    else:
+        await _show_profile(bot, chat_id, view)
+
+
+async def ask_again(bot, chat_id: int, turn: Turn) -> None:
+    """Repeat the question the member is at: an onboarding step, a field being edited, or the profile."""
+    member = turn.member
+    if not member.is_onboarded:
+        await ask_step(bot, chat_id, member, turn.view)
+    elif what := _editing(member):
+        await ask_edit(bot, chat_id, member, turn.view, what)
+    else:
+        await _show_profile(bot, chat_id, turn.view)
+
+
+async def _send_topics(bot, chat_id: int, view: dict) -> None:
     await send(
         bot,
         chat_id,
         "accounts/ask_topics",
         {"min": services.TOPICS_MIN, "max": services.TOPICS_MAX},
-        reply_markup=keyboards.topics(all_topics, selected),
+        reply_markup=keyboards.topics(view["topics"], view["selected"]),
     )
 
 
-def _topics_state(*, member: Member):
-    return selectors.topics_active(), selectors.member_topic_ids(member=member)
-
-
-async def _show_profile(bot, chat_id: int, member: Member, *, message_id: int | None = None) -> None:
-    card = await db_call(selectors.member_card, member=member)
+async def _show_profile(bot, chat_id: int, view: dict, *, message_id: int | None = None) -> None:
+    card = view["card"]
     markup = keyboards.profile(card)
     if message_id:
         await edit(bot, chat_id, message_id, "accounts/profile", {"card": card}, reply_markup=markup)
@@ -118,44 +225,56 @@ async def _show_profile(bot, chat_id: int, member: Member, *, message_id: int | 
         await send(bot, chat_id, "accounts/profile", {"card": card}, reply_markup=markup)
 
 
+async def _after_step(bot, chat_id: int, turn: Turn) -> None:
+    """A step or an edit was saved: go on to the next question, or back to the profile."""
+    if turn.was_onboarded:
+        await send(bot, chat_id, "accounts/saved_long")
+        await _show_profile(bot, chat_id, turn.view)
+    elif turn.member.is_onboarded:
+        await send(bot, chat_id, "accounts/onboarding_done")
+        await ask_step(bot, chat_id, turn.member, turn.view)
+    else:
+        await ask_step(bot, chat_id, turn.member, turn.view)
+
+
 # -- commands -----------------------------------------------------------------------------------
 
 
+def _clear_awaiting(member: Member) -> Member:
+    return services.awaiting_clear(member_id=member.pk)
+
+
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    member = await _touch(update)
-    chat_id = update.effective_chat.id
+    turn = await _run(update, _clear_awaiting)
+    bot, chat_id, member = context.bot, update.effective_chat.id, turn.member
     if member.is_onboarded:
         await send(
-            context.bot,
-            chat_id,
-            "accounts/menu",
-            {"pseudonym": member.pseudonym},
-            reply_markup=keyboards.summary(),
+            bot, chat_id, "accounts/menu", {"pseudonym": member.pseudonym}, reply_markup=keyboards.summary()
         )
         return
-    if member.onboarding_step == Step.RULES:
-        await send(context.bot, chat_id, "accounts/welcome")
-    else:
-        await send(context.bot, chat_id, "accounts/resume")
-    await ask_step(context.bot, chat_id, member)
+    await send(
+        bot, chat_id, "accounts/welcome" if member.onboarding_step == Step.RULES else "accounts/resume"
+    )
+    await ask_step(bot, chat_id, member, turn.view)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _touch(update)
+    await _run(update, view=False)
     await send(context.bot, update.effective_chat.id, "accounts/help")
 
 
 async def profile(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    member = await _touch(update)
-    if not member.is_onboarded:
-        await send(context.bot, update.effective_chat.id, "accounts/finish_onboarding_first")
-        await ask_step(context.bot, update.effective_chat.id, member)
+    turn = await _run(update, _clear_awaiting)
+    bot, chat_id = context.bot, update.effective_chat.id
+    if not turn.member.is_onboarded:
+        await send(bot, chat_id, "accounts/finish_onboarding_first")
+        await ask_step(bot, chat_id, turn.member, turn.view)
         return
-    await _show_profile(context.bot, update.effective_chat.id, member)
+    await _show_profile(bot, chat_id, turn.view)
 
 
 async def delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _touch(update)
+    await _run(update, view=False)
     await send(
         context.bot,
         update.effective_chat.id,
@@ -165,9 +284,8 @@ async def delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    member = await _touch(update)
-    data = await db_call(selectors.member_data_export, member=member)
-    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode()
+    turn = await _run(update, lambda m: selectors.member_data_export(member=m), view=False)
+    payload = json.dumps(turn.result, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode()
     chat_id = update.effective_chat.id
     caption = render("accounts/mydata")
     await call_telegram(
@@ -185,187 +303,136 @@ async def mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # -- buttons ------------------------------------------------------------------------------------
 
 
+def _stale(member: Member) -> Member:
+    raise services.StaleAction("button")
+
+
+def _require_onboarded(member: Member) -> Member:
+    if not member.is_onboarded:
+        raise services.StaleAction("profile")
+    return member
+
+
+def _wanted(args: list[str]) -> bool | None:
+    """The state a toggle button asked for ("1"/"0"); None for buttons of older keyboards (flip)."""
+    return {"1": True, "0": False}.get(args[1]) if len(args) > 1 else None
+
+
+def _button_work(action: str, args: list[str]) -> Callable[[Member], Any] | None:
+    """The service a button asks for (None: nothing to change)."""
+    arg = args[0] if args else ""
+    if action == "rules" and arg == "ok":
+        return lambda m: services.rules_accept(member_id=m.pk)
+    if action == "adult" and arg in ("yes", "no"):
+        confirm = services.adult_confirm if arg == "yes" else services.adult_decline
+        return lambda m: confirm(member_id=m.pk)
+    if action == "tz" and arg == "other":
+        return lambda m: services.timezone_ask_other(member_id=m.pk)
+    if action == "tz" and arg:
+        return lambda m: services.timezone_set(member_id=m.pk, value=arg)
+    if action == "topic" and arg.isdigit():
+        return lambda m: services.topic_toggle(member_id=m.pk, topic_id=int(arg), selected=_wanted(args))
+    if action == "topics" and arg == "done":
+        return lambda m: services.topics_confirm(member_id=m.pk)
+    if action in ("exp", "av") and arg:
+        toggle, confirm = (
+            (services.expectation_toggle, services.expectations_confirm)
+            if action == "exp"
+            else (services.availability_toggle, services.availability_confirm)
+        )
+        if arg == "done":
+            return lambda m: confirm(member_id=m.pk)
+        return lambda m: toggle(member_id=m.pk, value=arg, selected=_wanted(args))
+    if action == "bio" and arg == "skip":
+        return lambda m: services.bio_set(member_id=m.pk, text=None)
+    if action == "profile":
+        return _require_onboarded
+    if action == "edit" and arg == "cancel":
+        return _clear_awaiting
+    if action == "edit" and arg:
+        return lambda m: services.profile_edit_start(member_id=m.pk, what=arg)
+    if action == "pref" and arg:
+        return lambda m: services.preference_toggle(member_id=m.pk, what=arg, on=_wanted(args))
+    if action == "delete" and arg == "2" and len(args) == 3 and args[1].isdigit() and args[2].isdigit():
+        asked_for, asked_at = int(args[1]), dt.datetime.fromtimestamp(int(args[2]), tz=dt.UTC)
+        return lambda m: services.member_erase_confirmed(
+            member_id=m.pk, asked_for=asked_for, asked_at=asked_at
+        )
+    if action == "delete" and arg in ("1", "no"):
+        return None
+    return _stale
+
+
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    _app, action, arg = (query.data.split(":", 2) + ["", ""])[:3]
-    member = await _touch(update)
-    chat_id = update.effective_chat.id
-    bot = context.bot
-    try:
-        await _dispatch_button(update, context, member, action, arg)
-    except services.StaleAction:
+    parts = query.data.split(":")
+    action, args = (parts[1] if len(parts) > 1 else ""), parts[2:]
+    if action == "find":
+        await query.answer()
+        await _start_search(update, context)
+        return
+    erasing = action == "delete" and args[:1] == ["2"]
+    turn = await _run(update, _button_work(action, args), view=not erasing)
+    bot, chat_id = context.bot, update.effective_chat.id
+    if turn.stale:
         await query.answer(_plain("accounts/stale_button"))
-        fresh = await _touch(update)
-        if fresh.is_onboarded and not fresh.awaiting:
-            await _show_profile(bot, chat_id, fresh)
+        if action == "delete":
+            await send(bot, chat_id, "accounts/delete_expired")
         else:
-            await ask_step(bot, chat_id, fresh)
+            await ask_again(bot, chat_id, turn)
+        return
+    if turn.outcome is not None and not turn.outcome.ok:
+        reason = turn.outcome.reason
+        limits = {"min": services.TOPICS_MIN, "max": services.TOPICS_MAX}
+        await query.answer(_plain(f"accounts/invalid/{reason}", limits), show_alert=True)
+        return
+    await query.answer(_plain("accounts/saved") if action == "pref" else None)
+    await _button_reply(update, context, turn, action, args[0] if args else "")
 
 
-async def _dispatch_button(update: Update, context, member: Member, action: str, arg: str) -> None:
-    query = update.callback_query
-    bot, chat_id, message_id = context.bot, update.effective_chat.id, query.message.message_id
-    if action == "rules":
-        member = await db_call(services.rules_accept, member_id=member.pk)
-        await query.answer()
-        await ask_step(bot, chat_id, member)
-    elif action == "adult":
-        if arg != "yes":
-            await query.answer()
-            await send(bot, chat_id, "accounts/underage")
-            return
-        member = await db_call(services.adult_confirm, member_id=member.pk)
-        await query.answer()
-        await ask_step(bot, chat_id, member)
-    elif action == "tz":
-        if arg == "other":
-            await db_call(services.timezone_ask_other, member_id=member.pk)
-            await query.answer()
-            await send(bot, chat_id, "accounts/ask_timezone_text")
-            return
-        outcome = await db_call(services.timezone_set, member_id=member.pk, value=arg)
-        await query.answer()
-        await _after_step(bot, chat_id, outcome.member, was_editing=member.is_onboarded)
-    elif action == "topic":
-        outcome = await db_call(services.topic_toggle, member_id=member.pk, topic_id=int(arg or 0))
-        if not outcome.ok:
-            await query.answer(
-                _plain(f"accounts/invalid/{outcome.reason}", {"max": services.TOPICS_MAX}), show_alert=True
-            )
-            return
-        await query.answer()
-        all_topics, selected = await db_call(_topics_state, member=outcome.member)
+async def _button_reply(update: Update, context, turn: Turn, action: str, arg: str) -> None:
+    bot, chat_id = context.bot, update.effective_chat.id
+    message_id = update.callback_query.message.message_id
+    member = turn.member
+    if action == "adult" and arg == "no":
+        await send(bot, chat_id, "accounts/underage")
+    elif action == "tz" and arg == "other":
+        await send(bot, chat_id, "accounts/ask_timezone_text")
+    elif action in ("topic", "exp", "av") and arg != "done":
+        if action == "topic":
+            markup = keyboards.topics(turn.view["topics"], turn.view["selected"])
+        elif action == "exp":
+            markup = keyboards.expectations(member.expectations)
+        else:
+            markup = keyboards.availability(member.availability)
         await call_telegram(
             chat_id,
             "editMessageReplyMarkup",
             lambda: bot.edit_message_reply_markup(
-                chat_id=chat_id, message_id=message_id, reply_markup=keyboards.topics(all_topics, selected)
+                chat_id=chat_id, message_id=message_id, reply_markup=markup
             ),
         )
-    elif action == "topics":
-        outcome = await db_call(services.topics_confirm, member_id=member.pk)
-        if not outcome.ok:
-            await query.answer(
-                _plain(f"accounts/invalid/{outcome.reason}", {"min": services.TOPICS_MIN}), show_alert=True
-            )
-            return
-        await query.answer()
-        await _after_step(bot, chat_id, outcome.member, was_editing=member.is_onboarded)
-    elif action in ("exp", "av"):
-        await _toggle_list_button(update, context, member, action, arg)
-    elif action == "bio":
-        outcome = await db_call(services.bio_set, member_id=member.pk, text=None)
-        await query.answer()
-        await _after_step(bot, chat_id, outcome.member, was_editing=member.is_onboarded)
-    elif action == "profile":
-        if not member.is_onboarded:
-            raise services.StaleAction(action)
-        await query.answer()
-        await _show_profile(bot, chat_id, member)
-    elif action == "find":
-        await query.answer()
-        await _start_search(update, context, member)
+    elif action in ("rules", "adult"):
+        await ask_step(bot, chat_id, member, turn.view)
+    elif action in ("tz", "topics", "exp", "av", "bio"):
+        await _after_step(bot, chat_id, turn)
+    elif action == "profile" or (action == "edit" and arg == "cancel"):
+        await ask_again(bot, chat_id, turn)
     elif action == "edit":
-        await _edit_button(update, context, member, arg)
+        await ask_edit(bot, chat_id, member, turn.view, arg)
     elif action == "pref":
-        member = await db_call(services.preference_toggle, member_id=member.pk, what=arg)
-        await query.answer(_plain("accounts/saved"))
-        await _show_profile(bot, chat_id, member, message_id=message_id)
+        await _show_profile(bot, chat_id, turn.view, message_id=message_id)
     elif action == "delete":
-        await _delete_button(update, context, member, arg)
-    else:
-        raise services.StaleAction(action)
+        if arg == "1":
+            markup = keyboards.delete_second(member.pk, int(clock.now().timestamp()))
+            await send(bot, chat_id, "accounts/delete_confirm_again", reply_markup=markup)
+        elif arg == "2":
+            await send(bot, chat_id, "accounts/deleted")
+        else:
+            await send(bot, chat_id, "accounts/delete_cancelled")
 
 
-async def _toggle_list_button(update: Update, context, member: Member, action: str, arg: str) -> None:
-    query = update.callback_query
-    bot, chat_id, message_id = context.bot, update.effective_chat.id, query.message.message_id
-    toggle, confirm = (
-        (services.expectation_toggle, services.expectations_confirm)
-        if action == "exp"
-        else (services.availability_toggle, services.availability_confirm)
-    )
-    if arg == "done":
-        outcome = await db_call(confirm, member_id=member.pk)
-        if not outcome.ok:
-            await query.answer(_plain(f"accounts/invalid/{outcome.reason}"), show_alert=True)
-            return
-        await query.answer()
-        await _after_step(bot, chat_id, outcome.member, was_editing=member.is_onboarded)
-        return
-    member = await db_call(toggle, member_id=member.pk, value=arg)
-    await query.answer()
-    markup = (
-        keyboards.expectations(member.expectations)
-        if action == "exp"
-        else keyboards.availability(member.availability)
-    )
-    await call_telegram(
-        chat_id,
-        "editMessageReplyMarkup",
-        lambda: bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=markup),
-    )
-
-
-async def _edit_button(update: Update, context, member: Member, what: str) -> None:
-    query = update.callback_query
-    bot, chat_id = context.bot, update.effective_chat.id
-    if what == "cancel":
-        member = await db_call(services.awaiting_clear, member_id=member.pk)
-        await query.answer()
-        await _show_profile(bot, chat_id, member)
-        return
-    member = await db_call(services.profile_edit_start, member_id=member.pk, what=what)
-    await query.answer()
-    if what == "pseudonym":
-        await send(bot, chat_id, "accounts/ask_pseudonym", reply_markup=keyboards.cancel_edit())
-    elif what == "bio":
-        await send(bot, chat_id, "accounts/ask_bio", {"editing": True}, reply_markup=keyboards.bio())
-    elif what == "timezone":
-        await send(bot, chat_id, "accounts/ask_timezone", reply_markup=keyboards.timezones())
-    elif what == "topics":
-        await _send_topics(bot, chat_id, member)
-    elif what == "expectations":
-        await send(
-            bot,
-            chat_id,
-            "accounts/ask_expectations",
-            reply_markup=keyboards.expectations(member.expectations),
-        )
-    elif what == "availability":
-        await send(
-            bot,
-            chat_id,
-            "accounts/ask_availability",
-            reply_markup=keyboards.availability(member.availability),
-        )
-
-
-async def _delete_button(update: Update, context, member: Member, arg: str) -> None:
-    query = update.callback_query
-    bot, chat_id = context.bot, update.effective_chat.id
-    await query.answer()
-    if arg == "1":
-        await send(bot, chat_id, "accounts/delete_confirm_again", reply_markup=keyboards.delete_second())
-    elif arg == "2":
-        await db_call(services.member_erase, member_id=member.pk)
-        await send(bot, chat_id, "accounts/deleted")
-    else:
-        await send(bot, chat_id, "accounts/delete_cancelled")
-
-
-async def _after_step(bot, chat_id: int, member: Member, *, was_editing: bool) -> None:
-    if was_editing:
-        await send(bot, chat_id, "accounts/saved_long")
-        await _show_profile(bot, chat_id, member)
-    elif member.is_onboarded:
-        await send(bot, chat_id, "accounts/onboarding_done")
-        await ask_step(bot, chat_id, member)
-    else:
-        await ask_step(bot, chat_id, member)
-
-
-async def _start_search(update: Update, context, member: Member) -> None:
+async def _start_search(update: Update, context) -> None:
     """Hand over to the matching app's /find when it is installed."""
     try:
         matching_bot = importlib.import_module("matching.bot")
@@ -380,68 +447,70 @@ async def _start_search(update: Update, context, member: Member) -> None:
 
 # -- free text ----------------------------------------------------------------------------------
 
+_TEXT_STEPS = {
+    Step.PSEUDONYM: lambda m, text: services.pseudonym_set(member_id=m.pk, text=text),
+    Step.TIMEZONE: lambda m, text: services.timezone_set(member_id=m.pk, value=text),
+    Step.BIO: lambda m, text: services.bio_set(member_id=m.pk, text=text),
+}
+
+
+@transaction.atomic
+def _message_turn(*, tg_id: int, text: str | None) -> Turn:
+    """Decide who reads a non-command message and, when it is an answer to us, save it."""
+    member = services.member_touch(tg_id=tg_id)
+    turn = Turn(member, was_onboarded=member.is_onboarded)
+    if member.is_onboarded:
+        awaiting = services.awaiting_now(member)
+        if not awaiting:
+            if member.awaiting:  # the wait lapsed: this is an ordinary message again
+                turn.member = services.awaiting_clear(member_id=member.pk)
+            turn.route = "pass"
+            return turn
+        app = awaiting.split(":", 1)[0]
+        if app != "accounts":
+            if app not in inputs.awaiting_handlers:
+                turn.member = services.awaiting_clear(member_id=member.pk)
+                turn.route = "pass"
+            else:
+                turn.route = "handoff"
+            return turn
+        step = _editing(member)
+    else:
+        step = member.onboarding_step
+    if step not in _TEXT_STEPS:
+        turn.route = "use_buttons"
+    elif text is None:
+        turn.route = "need_text"
+    else:
+        turn.route = "answer"
+        _apply(turn, lambda m: _TEXT_STEPS[step](m, text))
+    turn.view = selectors.member_view(member=turn.member)
+    return turn
+
 
 async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Onboarding answers and awaited input; anything else goes on to the chat relay (group 1)."""
-    member = await _touch(update)
-    if not member.is_onboarded:
-        await _onboarding_message(update, context, member)
-        raise ApplicationHandlerStop
-    if member.awaiting.startswith("accounts:"):
-        await _edit_message(update, context, member)
-        raise ApplicationHandlerStop
-    if member.awaiting:
-        handler = inputs.awaiting_handlers.get(member.awaiting.split(":", 1)[0])
-        if handler is not None:
-            await handler(update, context, member)
-            raise ApplicationHandlerStop
-        await db_call(services.awaiting_clear, member_id=member.pk)
-
-
-async def _onboarding_message(update: Update, context, member: Member) -> None:
-    bot, chat_id = context.bot, update.effective_chat.id
-    text = update.effective_message.text
-    step = member.onboarding_step
-    if step in (Step.PSEUDONYM, Step.TIMEZONE, Step.BIO) and text is None:
-        await send(bot, chat_id, "accounts/need_text")
-        await ask_step(bot, chat_id, member)
+    turn = await db_call(_message_turn, tg_id=update.effective_user.id, text=update.effective_message.text)
+    if turn.route == "pass":
         return
-    if step == Step.PSEUDONYM:
-        outcome = await db_call(services.pseudonym_set, member_id=member.pk, text=text)
-    elif step == Step.TIMEZONE:
-        outcome = await db_call(services.timezone_set, member_id=member.pk, value=text)
-    elif step == Step.BIO:
-        outcome = await db_call(services.bio_set, member_id=member.pk, text=text)
+    if turn.route == "handoff":
+        handler = inputs.awaiting_handlers[turn.member.awaiting.split(":", 1)[0]]
+        await handler(update, context, turn.member)
+        raise ApplicationHandlerStop
+    bot, chat_id = context.bot, update.effective_chat.id
+    if turn.route in ("use_buttons", "need_text"):
+        await send(bot, chat_id, f"accounts/{turn.route}")
+        await ask_again(bot, chat_id, turn)
+    elif turn.stale:
+        await ask_again(bot, chat_id, turn)
+    elif not turn.outcome.ok:
+        await send(bot, chat_id, f"accounts/invalid/{turn.outcome.reason}", LIMITS)
     else:
-        await send(bot, chat_id, "accounts/use_buttons")
-        await ask_step(bot, chat_id, member)
-        return
-    if not outcome.ok:
-        await send(bot, chat_id, f"accounts/invalid/{outcome.reason}", {"min": 2, "max": 24})
-        return
-    await _after_step(bot, chat_id, outcome.member, was_editing=False)
+        await _after_step(bot, chat_id, turn)
+    raise ApplicationHandlerStop
 
 
-async def _edit_message(update: Update, context, member: Member) -> None:
-    bot, chat_id = context.bot, update.effective_chat.id
-    text = update.effective_message.text
-    what = member.awaiting.removeprefix("accounts:edit_")
-    services_by_field = {
-        "pseudonym": lambda: db_call(services.pseudonym_set, member_id=member.pk, text=text),
-        "timezone": lambda: db_call(services.timezone_set, member_id=member.pk, value=text),
-        "bio": lambda: db_call(services.bio_set, member_id=member.pk, text=text),
-    }
-    if what not in services_by_field:
-        await send(bot, chat_id, "accounts/use_buttons")
-        return
-    if text is None:
-        await send(bot, chat_id, "accounts/need_text")
-        return
-    outcome = await services_by_field[what]()
-    if not outcome.ok:
-        await send(bot, chat_id, f"accounts/invalid/{outcome.reason}", {"min": 2, "max": 24})
-        return
-    await _after_step(bot, chat_id, outcome.member, was_editing=True)
+# -- reachability -------------------------------------------------------------------------------
 
 
 async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -452,10 +521,11 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if change.new_chat_member.status in ("kicked", "left"):
         await db_call(services.member_mark_unreachable, tg_id=change.from_user.id)
     else:
-        await _touch(update)
+        await db_call(services.member_touch, tg_id=change.from_user.id)
 
 
 async def mark_unreachable(chat_id: int) -> None:
+    """core.messaging hook: Telegram answered 403 for this chat."""
     await db_call(services.member_mark_unreachable, tg_id=chat_id)
 
 

@@ -1,4 +1,8 @@
-"""Inline keyboards of the accounts app. Callback data: accounts:<action>:<arg>."""
+"""Inline keyboards of the accounts app. Callback data: accounts:<action>:<arg>[:<1|0>].
+
+Toggle buttons carry the state they switch to (1 = select, 0 = unselect), so a double tap on
+the same button, or a tap on an outdated copy of the keyboard, never undoes the first tap.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,11 @@ from telegram import InlineKeyboardMarkup as Markup
 from accounts.models import Member, Topic
 from core.messaging import button
 
+# Cities of Russian-speaking regions, west to east; each label also shows the UTC offset.
 TIMEZONES = [
+    "Europe/Berlin",
     "Europe/Kaliningrad",
+    "Europe/Kyiv",
     "Europe/Moscow",
     "Europe/Minsk",
     "Europe/Samara",
@@ -19,8 +26,10 @@ TIMEZONES = [
     "Asia/Omsk",
     "Asia/Novosibirsk",
     "Asia/Irkutsk",
+    "Asia/Yakutsk",
     "Asia/Vladivostok",
-    "Europe/Berlin",
+    "Asia/Magadan",
+    "Asia/Kamchatka",
 ]
 
 
@@ -36,9 +45,17 @@ def adult() -> Markup:
     return Markup([[_b("adult_yes", "accounts:adult:yes"), _b("adult_no", "accounts:adult:no")]])
 
 
-def timezones() -> Markup:
-    rows = [[Button(button(f"accounts.tz.{tz}"), callback_data=f"accounts:tz:{tz}")] for tz in TIMEZONES]
+def _pairs(buttons: list[Button]) -> list[list[Button]]:
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+def timezones(*, editing: bool = False) -> Markup:
+    rows = _pairs(
+        [Button(button(f"accounts.tz.{tz}"), callback_data=f"accounts:tz:{tz}") for tz in TIMEZONES]
+    )
     rows.append([_b("tz_other", "accounts:tz:other")])
+    if editing:
+        rows.append([_b("cancel", "accounts:edit:cancel")])
     return Markup(rows)
 
 
@@ -46,18 +63,19 @@ def _mark(selected: bool, label: str) -> str:
     return f"✅ {label}" if selected else label
 
 
+def _toggle(selected: bool, label: str, data: str) -> Button:
+    return Button(_mark(selected, label), callback_data=f"{data}:{0 if selected else 1}")
+
+
 def topics(all_topics: list[Topic], selected: set[int]) -> Markup:
-    buttons = [
-        Button(_mark(t.pk in selected, t.title), callback_data=f"accounts:topic:{t.pk}") for t in all_topics
-    ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows = _pairs([_toggle(t.pk in selected, t.title, f"accounts:topic:{t.pk}") for t in all_topics])
     rows.append([_b("done", "accounts:topics:done")])
     return Markup(rows)
 
 
 def expectations(selected: list[str]) -> Markup:
     rows = [
-        [Button(_mark(value in selected, label), callback_data=f"accounts:exp:{value}")]
+        [_toggle(value in selected, label, f"accounts:exp:{value}")]
         for value, label in Member.Expectation.choices
     ]
     rows.append([_b("done", "accounts:exp:done")])
@@ -65,15 +83,16 @@ def expectations(selected: list[str]) -> Markup:
 
 
 def availability(selected: list[str]) -> Markup:
-    buttons = [
-        Button(_mark(value in selected, label), callback_data=f"accounts:av:{value}")
-        for value, label in Member.Window.choices
-    ]
-    rows = [buttons[0:2], buttons[2:4], buttons[4:6], [_b("done", "accounts:av:done")]]
+    rows = _pairs(
+        [_toggle(value in selected, label, f"accounts:av:{value}") for value, label in Member.Window.choices]
+    )
+    rows.append([_b("done", "accounts:av:done")])
     return Markup(rows)
 
 
-def bio() -> Markup:
+def bio(*, editing: bool = False) -> Markup:
+    if editing:
+        return Markup([[_b("bio_clear", "accounts:bio:skip"), _b("cancel", "accounts:edit:cancel")]])
     return Markup([[_b("skip", "accounts:bio:skip")]])
 
 
@@ -90,11 +109,16 @@ def profile(card: dict) -> Markup:
                 _b("edit_expectations", "accounts:edit:expectations"),
             ],
             [_b("edit_availability", "accounts:edit:availability"), _b("edit_bio", "accounts:edit:bio")],
-            [_b("protect_on" if card["protect_content"] else "protect_off", "accounts:pref:protect_content")],
-            [_b("coach_on" if card["coach_opt_in"] else "coach_off", "accounts:pref:coach")],
+            [_pref("protect", "protect_content", card["protect_content"])],
+            [_pref("coach", "coach", card["coach_opt_in"])],
             [_b("find", "accounts:find:go")],
         ]
     )
+
+
+def _pref(key: str, what: str, on: bool) -> Button:
+    """A setting shown with its current state; tapping switches it to the other one."""
+    return _b(f"{key}_{'on' if on else 'off'}", f"accounts:pref:{what}:{0 if on else 1}")
 
 
 def cancel_edit() -> Markup:
@@ -105,5 +129,14 @@ def delete_first() -> Markup:
     return Markup([[_b("delete_yes", "accounts:delete:1"), _b("delete_no", "accounts:delete:no")]])
 
 
-def delete_second() -> Markup:
-    return Markup([[_b("delete_really", "accounts:delete:2"), _b("delete_no", "accounts:delete:no")]])
+def delete_second(member_id: int, asked_at: int) -> Markup:
+    """The final button names the profile and the moment it was asked for, so an old copy of it
+    can never erase a profile created later."""
+    return Markup(
+        [
+            [
+                _b("delete_really", f"accounts:delete:2:{member_id}:{asked_at}"),
+                _b("delete_no", "accounts:delete:no"),
+            ]
+        ]
+    )

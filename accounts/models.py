@@ -86,9 +86,11 @@ class Member(models.Model):
     muted_until = models.DateTimeField("ограничен до", null=True, blank=True)
     banned_until = models.DateTimeField("заблокирован до", null=True, blank=True)
     onboarding_step = models.CharField("шаг анкеты", max_length=16, choices=Step.choices, default=Step.RULES)
-    # Free text the bot is waiting for outside onboarding (e.g. "edit:bio", "report:comment").
+    # Free text the bot is waiting for outside onboarding ("<app>:<what>", e.g. "accounts:edit_bio").
     awaiting = models.CharField(max_length=40, blank=True)
     awaiting_context = models.JSONField(default=dict, blank=True)
+    # After this the member's next message is read as an ordinary message again.
+    awaiting_until = models.DateTimeField(null=True, blank=True)
 
     rules_accepted_at = models.DateTimeField(null=True, blank=True)
     adult_confirmed_at = models.DateTimeField(null=True, blank=True)

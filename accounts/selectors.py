@@ -13,12 +13,22 @@ def member_topic_ids(*, member: Member) -> set[int]:
     return set(member.member_topics.values_list("topic_id", flat=True))
 
 
+def timezone_display(name: str) -> str:
+    """An IANA name as a member reads it: "Etc/GMT-5" (POSIX sign) is shown as "UTC+5"."""
+    if not name.startswith("Etc/"):
+        return name
+    offset = name.removeprefix("Etc/").removeprefix("GMT").removeprefix("UTC")
+    if offset.lstrip("+-") in ("", "0"):
+        return "UTC"
+    return f"UTC{'+' if offset[0] == '-' else '-'}{offset[1:]}"
+
+
 def member_card(*, member: Member) -> dict:
     """What the member sees of their own profile (and what a partner may see of it)."""
     preferences = Preferences.objects.filter(member=member).first()
     return {
         "pseudonym": member.pseudonym,
-        "timezone": member.timezone,
+        "timezone": timezone_display(member.timezone),
         "bio": member.bio,
         "topics": [
             mt.topic.title for mt in member.member_topics.select_related("topic").order_by("topic__order")
@@ -28,6 +38,28 @@ def member_card(*, member: Member) -> dict:
         "protect_content": bool(preferences and preferences.protect_content),
         "coach_opt_in": member.coach_opt_in,
     }
+
+
+def member_view(*, member: Member) -> dict:
+    """What answering the member needs besides the member row: the topic keyboard when they are
+    choosing topics, their card once onboarded (read in the same database hop as the update)."""
+    view: dict = {}
+    if member.onboarding_step == Member.Step.TOPICS or member.awaiting == "accounts:edit_topics":
+        view["topics"] = topics_active()
+        view["selected"] = member_topic_ids(member=member)
+    if member.is_onboarded:
+        view["card"] = member_card(member=member)
+    return view
+
+
+# Apps whose rows may point at a member; /mydata lists them.
+_RECORD_APPS = ("matching", "chats", "tips", "moderation", "coach")
+_RECORDS_PER_KIND = 500
+
+
+def _own_fields(row) -> dict:
+    """A row's own values, without links to other rows (which could describe another member)."""
+    return {f.name: f.value_from_object(row) for f in row._meta.concrete_fields if not f.is_relation}
 
 
 def member_data_export(*, member: Member) -> dict:
@@ -50,7 +82,9 @@ def member_data_export(*, member: Member) -> dict:
         "rules_accepted_at": member.rules_accepted_at,
         "adult_confirmed_at": member.adult_confirmed_at,
         "created_at": member.created_at,
+        "onboarded_at": member.onboarded_at,
         "last_seen_at": member.last_seen_at,
+        "unreachable_since": member.unreachable_since,
         "helpfulness": member.helpfulness,
         "ratings_count": member.ratings_count,
         "coach_opt_in": member.coach_opt_in,
@@ -62,21 +96,23 @@ def member_data_export(*, member: Member) -> dict:
             "sensitivity": preferences.sensitivity,
             "digest_opt_in": preferences.digest_opt_in,
         }
-    # Rows of other apps that point at the member, as counts (never other members' data).
-    counts = {}
+    # Rows of other apps that point at the member. Rows about the member alone (their searches)
+    # are shown in full; rows shared with another member (matches, chats, ratings, reports) are
+    # counted, so the export never reveals what someone else did.
+    records: dict[str, list[dict] | dict[str, int]] = {}
     for model in apps.get_models():
-        if model is Member or model._meta.app_label not in {
-            "matching",
-            "chats",
-            "tips",
-            "moderation",
-            "coach",
-        }:
+        if model._meta.app_label not in _RECORD_APPS:
             continue
-        for field in model._meta.get_fields():
-            if getattr(field, "related_model", None) is Member and field.many_to_one:
-                n = model.objects.filter(**{field.name: member}).count()
-                if n:
-                    counts[f"{model._meta.label_lower}.{field.name}"] = n
-    data["records"] = counts
+        links = [f for f in model._meta.concrete_fields if f.is_relation and f.related_model is Member]
+        label = model._meta.label_lower
+        if len(links) == 1:
+            rows = model.objects.filter(**{links[0].name: member}).order_by("pk")
+            found = [_own_fields(row) for row in rows[:_RECORDS_PER_KIND]]
+            if found:
+                records[label] = found
+            continue
+        counts = {f.name: model.objects.filter(**{f.name: member}).count() for f in links}
+        if any(counts.values()):
+            records[label] = {role: n for role, n in counts.items() if n}
+    data["records"] = records
     return data

@@ -14,6 +14,10 @@ from core import clock
 from core.pseudonym import pseudonymous_ref
 
 TOPICS_MIN, TOPICS_MAX = 2, 5
+# How long the bot keeps reading a member's next message as the answer it asked for.
+AWAITING_TTL = dt.timedelta(minutes=30)
+# How long the final "delete forever" button stays valid after the first confirmation.
+ERASE_CONFIRM_TTL = dt.timedelta(minutes=15)
 Step = Member.Step
 
 # Called inside the erasure transaction, so other apps end the member's search or chat.
@@ -112,14 +116,21 @@ def adult_confirm(*, member_id: int) -> Member:
     return member
 
 
+def adult_decline(*, member_id: int) -> Member:
+    """An under-18 answer: nothing is recorded; the member stays at the 18+ question."""
+    member = Member.objects.get(pk=member_id)
+    _expect_step(member, Step.ADULT)
+    return member
+
+
 def _editing(member: Member, what: str) -> bool:
     return member.is_onboarded and member.awaiting == f"accounts:edit_{what}"
 
 
 def _finish_edit_or_advance(member: Member, step: str, fields: list[str]) -> None:
     if member.is_onboarded:
-        member.awaiting = ""
-        fields.append("awaiting")
+        member.awaiting, member.awaiting_context, member.awaiting_until = "", {}, None
+        fields += ["awaiting", "awaiting_context", "awaiting_until"]
     else:
         member.onboarding_step = _next_step(step)
         fields.append("onboarding_step")
@@ -151,8 +162,7 @@ def timezone_set(*, member_id: int, value: str) -> Outcome:
         member.timezone = validators.clean_timezone(value)
     except validators.InvalidInput as exc:
         return Outcome(member, ok=False, reason=exc.reason)
-    member.awaiting = "" if not member.is_onboarded else member.awaiting
-    _finish_edit_or_advance(member, Step.TIMEZONE, ["timezone", "awaiting"])
+    _finish_edit_or_advance(member, Step.TIMEZONE, ["timezone"])
     return Outcome(member)
 
 
@@ -162,13 +172,17 @@ def timezone_ask_other(*, member_id: int) -> Member:
     member = _lock(member_id)
     if not (member.onboarding_step == Step.TIMEZONE or _editing(member, "timezone")):
         raise StaleAction(member.onboarding_step)
+    if member.is_onboarded:
+        return _await(member, member.awaiting, {"timezone_typed": True})
     member.awaiting_context = {"timezone_typed": True}
     member.save(update_fields=["awaiting_context"])
     return member
 
 
 @transaction.atomic
-def topic_toggle(*, member_id: int, topic_id: int) -> Outcome:
+def topic_toggle(*, member_id: int, topic_id: int, selected: bool | None = None) -> Outcome:
+    """Select or unselect a topic; `selected` is what the tapped button asked for (None flips),
+    so a double tap on the same button does not undo itself."""
     member = _lock(member_id)
     if not (member.onboarding_step == Step.TOPICS or _editing(member, "topics")):
         raise StaleAction(member.onboarding_step)
@@ -176,11 +190,14 @@ def topic_toggle(*, member_id: int, topic_id: int) -> Outcome:
     if topic is None:
         raise StaleAction("topic")
     link = MemberTopic.objects.filter(member=member, topic=topic).first()
-    if link:
-        link.delete()
-    elif member.member_topics.count() >= TOPICS_MAX:
-        return Outcome(member, ok=False, reason="topics_too_many")
-    else:
+    if selected is None:
+        selected = link is None
+    if not selected:
+        if link:
+            link.delete()
+    elif link is None:
+        if member.member_topics.count() >= TOPICS_MAX:
+            return Outcome(member, ok=False, reason="topics_too_many")
         MemberTopic.objects.create(member=member, topic=topic)
     return Outcome(member)
 
@@ -196,18 +213,21 @@ def topics_confirm(*, member_id: int) -> Outcome:
     return Outcome(member)
 
 
-def _toggle_list(values: list[str], value: str, allowed) -> list[str]:
+def _toggle_list(values: list[str], value: str, allowed, selected: bool | None) -> list[str]:
     if value not in allowed:
         raise StaleAction(value)
-    return [v for v in values if v != value] if value in values else [*values, value]
+    if selected is None:
+        selected = value not in values
+    rest = [v for v in values if v != value]
+    return [*rest, value] if selected else rest
 
 
 @transaction.atomic
-def expectation_toggle(*, member_id: int, value: str) -> Member:
+def expectation_toggle(*, member_id: int, value: str, selected: bool | None = None) -> Member:
     member = _lock(member_id)
     if not (member.onboarding_step == Step.EXPECTATIONS or _editing(member, "expectations")):
         raise StaleAction(member.onboarding_step)
-    member.expectations = _toggle_list(member.expectations, value, Member.Expectation.values)
+    member.expectations = _toggle_list(member.expectations, value, Member.Expectation.values, selected)
     member.save(update_fields=["expectations"])
     return member
 
@@ -224,11 +244,11 @@ def expectations_confirm(*, member_id: int) -> Outcome:
 
 
 @transaction.atomic
-def availability_toggle(*, member_id: int, value: str) -> Member:
+def availability_toggle(*, member_id: int, value: str, selected: bool | None = None) -> Member:
     member = _lock(member_id)
     if not (member.onboarding_step == Step.AVAILABILITY or _editing(member, "availability")):
         raise StaleAction(member.onboarding_step)
-    member.availability = _toggle_list(member.availability, value, Member.Window.values)
+    member.availability = _toggle_list(member.availability, value, Member.Window.values, selected)
     member.save(update_fields=["availability"])
     return member
 
@@ -267,36 +287,65 @@ def profile_edit_start(*, member_id: int, what: str) -> Member:
     member = _lock(member_id)
     if not member.is_onboarded or what not in EDITABLE:
         raise StaleAction(what)
-    member.awaiting = f"accounts:edit_{what}"
-    member.awaiting_context = {}
-    member.save(update_fields=["awaiting", "awaiting_context"])
+    return _await(member, f"accounts:edit_{what}", {})
+
+
+def _await(member: Member, what: str, context: dict) -> Member:
+    member.awaiting = what
+    member.awaiting_context = context
+    member.awaiting_until = clock.now() + AWAITING_TTL if what else None
+    member.save(update_fields=["awaiting", "awaiting_context", "awaiting_until"])
     return member
+
+
+@transaction.atomic
+def awaiting_set(*, member_id: int, what: str, context: dict | None = None) -> Member:
+    """Read the member's next message as `what` ("<app>:<what>") for the next AWAITING_TTL."""
+    return _await(_lock(member_id), what, context or {})
 
 
 @transaction.atomic
 def awaiting_clear(*, member_id: int) -> Member:
     member = _lock(member_id)
-    member.awaiting = ""
-    member.awaiting_context = {}
-    member.save(update_fields=["awaiting", "awaiting_context"])
+    if member.awaiting or member.awaiting_context or member.awaiting_until:
+        _await(member, "", {})
     return member
 
 
+def awaiting_now(member: Member) -> str:
+    """What the member's next message answers ("" when nothing, or the wait has lapsed)."""
+    if member.awaiting_until is not None and member.awaiting_until <= clock.now():
+        return ""
+    return member.awaiting
+
+
+PREFERENCES = ("protect_content", "digest_opt_in")
+
+
 @transaction.atomic
-def preference_toggle(*, member_id: int, what: str) -> Member:
+def preference_toggle(*, member_id: int, what: str, on: bool | None = None) -> Member:
+    """Switch a setting to `on` (what the tapped button showed; None flips it)."""
     member = _lock(member_id)
     if not member.is_onboarded:
         raise StaleAction(what)
     if what == "coach":
-        member.coach_opt_in = not member.coach_opt_in
+        member.coach_opt_in = (not member.coach_opt_in) if on is None else on
         member.save(update_fields=["coach_opt_in"])
-    elif what in ("protect_content", "digest_opt_in"):
+    elif what in PREFERENCES:
         preferences, _ = Preferences.objects.get_or_create(member=member)
-        setattr(preferences, what, not getattr(preferences, what))
+        setattr(preferences, what, (not getattr(preferences, what)) if on is None else on)
         preferences.save(update_fields=[what])
     else:
         raise StaleAction(what)
     return member
+
+
+@transaction.atomic
+def member_erase_confirmed(*, member_id: int, asked_for: int, asked_at: dt.datetime) -> str:
+    """The second /delete confirmation: valid only for the profile it was asked for, and soon."""
+    if asked_for != member_id or clock.now() - asked_at > ERASE_CONFIRM_TTL:
+        raise StaleAction("delete")
+    return member_erase(member_id=member_id)
 
 
 @transaction.atomic
@@ -326,6 +375,7 @@ def member_erase(*, member_id: int) -> str:
         availability=[],
         awaiting="",
         awaiting_context={},
+        awaiting_until=None,
         status=Member.Status.DELETED,
         onboarding_step=Step.RULES,
         coach_opt_in=False,

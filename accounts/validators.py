@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import zoneinfo
 
@@ -36,6 +37,7 @@ _PROFANE_ROOTS = (
     "shit",
     "bitch",
 )
+_SPELLED_OUT = re.compile(r"(?<!\w)(\w)[\s.\-]+(?=\w(?!\w))")
 _LOOKALIKE = str.maketrans({"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "k": "к", "m": "м", "3": "з", "0": "о", "6": "б", "@": "а", "*": ""})  # fmt: skip
 
 
@@ -63,7 +65,8 @@ def clean_pseudonym(raw: str) -> str:
         raise InvalidInput("phone")
     if not _ALLOWED.match(value):
         raise InvalidInput("symbols")
-    folded = value.lower().translate(_LOOKALIKE).replace(" ", "")
+    # "х у й" is read as one word; "Страх уйдёт" stays two.
+    folded = _SPELLED_OUT.sub(r"\1", value.lower().translate(_LOOKALIKE))
     if any(root in folded for root in _PROFANE_ROOTS):
         raise InvalidInput("profanity")
     return value
@@ -78,28 +81,53 @@ def clean_bio(raw: str) -> str:
     return value
 
 
-_OFFSET = re.compile(r"^(utc|gmt|мск)?\s*([+-])\s*(\d{1,2})(?::?00)?$", re.I)
+_OFFSET = re.compile(r"^(utc|gmt|мск|msk)?([+-])(\d{1,2})(?::?00)?$", re.I)
+_MOSCOW_OFFSET = 3
 
 
 def clean_timezone(raw: str) -> str:
-    """An IANA name ("Europe/Moscow") or an offset ("UTC+3", "+5") → an IANA name."""
+    """An IANA name ("Europe/Moscow"), an offset ("UTC+3", "+5", "МСК+4") or a city from the
+    timezone buttons ("Новосибирск") → an IANA name."""
     value = (raw or "").strip()
     match = _OFFSET.match(value.replace(" ", ""))
     if match:
-        sign, hours = match.group(2), int(match.group(3))
-        if hours > 14:
+        base = _MOSCOW_OFFSET if (match.group(1) or "").lower() in ("мск", "msk") else 0
+        hours = base + int(match.group(3)) * (1 if match.group(2) == "+" else -1)
+        if not -12 <= hours <= 14:
             raise InvalidInput("timezone")
         if hours == 0:
             return "Etc/UTC"
         # POSIX-style Etc names have the inverted sign: UTC+3 is Etc/GMT-3.
-        return f"Etc/GMT{'-' if sign == '+' else '+'}{hours}"
+        return f"Etc/GMT{'-' if hours > 0 else '+'}{abs(hours)}"
     if value.lower() in ("utc", "gmt"):
         return "Etc/UTC"
-    candidates = {name.lower(): name for name in zoneinfo.available_timezones()}
-    name = candidates.get(value.lower().replace(" ", "_"))
+    if value.lower() in ("мск", "msk"):
+        return "Europe/Moscow"
+    name = _iana_names().get(value.lower().replace(" ", "_")) or _city_names().get(
+        value.lower().replace("ё", "е")
+    )
     if name is None:
         raise InvalidInput("timezone")
     return name
+
+
+@functools.cache
+def _iana_names() -> dict[str, str]:
+    return {name.lower(): name for name in zoneinfo.available_timezones()}
+
+
+@functools.cache
+def _city_names() -> dict[str, str]:
+    """Cities named on the timezone buttons ("Москва, Петербург (UTC+3)"), lower-cased."""
+    from accounts.keyboards import TIMEZONES
+    from core.messaging import button
+
+    cities = {}
+    for name in TIMEZONES:
+        label = button(f"accounts.tz.{name}").split("(", 1)[0]
+        for city in label.split(","):
+            cities[city.strip().lower().replace("ё", "е")] = name
+    return cities
 
 
 _CARD = re.compile(r"\b(?:\d[ -]?){15,18}\d\b")

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from moderation.models import Block, Hotline, Report
 
@@ -9,6 +10,7 @@ class HotlineAdmin(admin.ModelAdmin):
     list_editable = ("order", "is_active")
     list_filter = ("country", "is_active")
     search_fields = ("name", "phone")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Report)

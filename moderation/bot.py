@@ -3,6 +3,7 @@
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
+from accounts.services import member_touch
 from chats import delivery as chats_delivery
 from core.db import db_call
 from core.messaging import button, render, send
@@ -10,9 +11,15 @@ from moderation import selectors, services
 from moderation.models import Report
 
 
+def _sos(*, tg_id: int) -> list:
+    # Marks the member seen (and reachable again) in the same hop; nothing gates the card.
+    member_touch(tg_id=tg_id)
+    return selectors.hotlines()
+
+
 async def sos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The crisis card: works before onboarding, while muted, mid-chat — always."""
-    lines = await db_call(selectors.hotlines)
+    """The crisis card: works before onboarding, while muted or banned, mid-chat — always."""
+    lines = await db_call(_sos, tg_id=update.effective_user.id)
     await send(context.bot, update.effective_chat.id, "moderation/sos", {"hotlines": lines})
 
 

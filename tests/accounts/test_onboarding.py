@@ -165,3 +165,146 @@ async def test_underage_member_is_told_kindly_with_a_hotline(member):
     await member.tap("Согласен")
     answer = await member.tap("нет 18")
     assert "8-800-2000-122" in answer.text
+
+
+async def test_a_double_tap_on_a_topic_does_not_unselect_it(member):
+    await member.command("start")
+    await member.tap("Согласен")
+    await member.tap("есть 18")
+    await member.say("Ёжик")
+    await member.tap("Москва")
+    topics_message = member.last_with_buttons()
+    await member.tap("Выгорание", on=topics_message)
+    await member.tap("Выгорание", on=topics_message)  # Telegram delivered the tap twice
+    saved = await Member.objects.aget(tg_id=TG)
+    assert [t async for t in saved.topics.values_list("slug", flat=True)] == ["burnout"]
+
+
+async def test_a_selected_topic_is_unselected_from_the_refreshed_keyboard(member, telegram):
+    await member.command("start")
+    await member.tap("Согласен")
+    await member.tap("есть 18")
+    await member.say("Ёжик")
+    await member.tap("Москва")
+    await member.tap("Выгорание")
+    refreshed = telegram.calls_for(TG, "editMessageReplyMarkup")[-1]
+    data = next(
+        b["callback_data"]
+        for row in refreshed.params["reply_markup"]["inline_keyboard"]
+        for b in row
+        if "Выгорание" in b["text"]
+    )
+    assert "✅" in next(
+        b["text"]
+        for row in refreshed.params["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["callback_data"] == data
+    )
+    await member.webhook.tap(TG, data)
+    assert not await (await Member.objects.aget(tg_id=TG)).member_topics.aexists()
+
+
+async def _choose_topics(member):
+    message = member.last_with_buttons()
+    for label in ("Выгорание", "Тревога", "Готово"):
+        await member.tap(label, on=message)
+
+
+async def _choose_and_confirm(member, label):
+    await member.tap(label)
+    await member.tap("Готово")
+
+
+# How a member answers each step, to walk them to a later one.
+ADVANCE = {
+    "rules": lambda m: m.tap("Согласен"),
+    "adult": lambda m: m.tap("есть 18"),
+    "pseudonym": lambda m: m.say("Ёжик"),
+    "timezone": lambda m: m.tap("Москва"),
+    "topics": _choose_topics,
+    "expectations": lambda m: _choose_and_confirm(m, "Выговориться"),
+    "availability": lambda m: _choose_and_confirm(m, "Вечер"),
+}
+
+
+async def _at(member, step: str) -> None:
+    """Walk a new member to an onboarding step by taps."""
+    await member.command("start")
+    while (current := (await Member.objects.aget(tg_id=TG)).onboarding_step) != step:
+        await ADVANCE[current](member)
+
+
+@pytest.mark.parametrize(
+    ("step", "question"),
+    [
+        ("rules", "Правила"),
+        ("adult", "18"),
+        ("topics", "Что из этого вам знакомо"),
+        ("expectations", "Чего вы ждёте"),
+        ("availability", "Когда вам обычно удобно"),
+    ],
+)
+async def test_text_or_a_sticker_at_a_button_step_is_answered_kindly_and_the_step_asked_again(
+    member, webhook, telegram, step, question
+):
+    await _at(member, step)
+    for wrong in (updates.message(TG, "не знаю"), updates.media(TG, "sticker")):
+        await webhook.send(wrong)
+        texts = telegram.texts_to(TG)
+        assert "кнопкой" in texts[-2] and question in texts[-1]
+    assert (await Member.objects.aget(tg_id=TG)).onboarding_step == step
+
+
+@pytest.mark.parametrize(
+    ("step", "question"),
+    [("pseudonym", "Как вас называть"), ("timezone", "часовом поясе"), ("bio", "пара строк о себе")],
+)
+async def test_a_photo_or_a_sticker_where_text_is_needed_asks_for_text_again(
+    member, webhook, telegram, step, question
+):
+    await _at(member, step)
+    for wrong in (updates.media(TG, "sticker"), updates.media(TG, "photo", caption="я")):
+        await webhook.send(wrong)
+        texts = telegram.texts_to(TG)
+        assert "ответ текстом" in texts[-2] and question in texts[-1]
+    assert (await Member.objects.aget(tg_id=TG)).onboarding_step == step
+
+
+async def test_a_too_long_bio_is_refused_and_the_step_kept(member):
+    await _at(member, "bio")
+    answer = await member.say("а" * 301)
+    assert "длиннее 300" in answer.text
+    assert (await Member.objects.aget(tg_id=TG)).onboarding_step == "bio"
+
+
+async def test_nothing_chosen_cannot_be_confirmed(member, telegram):
+    await _at(member, "expectations")
+    await member.tap("Готово")
+    alert = telegram.calls_for(None, "answerCallbackQuery")[-1]
+    assert alert.params.get("show_alert") and "хотя бы один" in alert.params["text"]
+    await member.tap("Выговориться")
+    await member.tap("Готово")
+    await member.tap("Выходные")  # days alone are not enough: a time of day is needed
+    await member.tap("Готово")
+    alert = telegram.calls_for(None, "answerCallbackQuery")[-1]
+    assert "время суток" in alert.params["text"]
+    assert (await Member.objects.aget(tg_id=TG)).onboarding_step == "availability"
+
+
+async def test_an_underage_answer_keeps_the_member_at_the_age_question(member):
+    await member.command("start")
+    await member.tap("Согласен")
+    await member.tap("нет 18")
+    saved = await Member.objects.aget(tg_id=TG)
+    assert saved.onboarding_step == Member.Step.ADULT and saved.adult_confirmed_at is None
+
+
+async def test_a_mangled_button_gets_a_polite_answer_not_an_error(member, webhook, telegram):
+    from core.models import DeadLetterUpdate
+
+    await member.command("start")
+    for data in ("accounts:topic:abc", "accounts:nonsense", "accounts:", "accounts:delete:2:x:y"):
+        await webhook.tap(TG, data)
+        assert "неактуальна" in telegram.calls_for(None, "answerCallbackQuery")[-1].params["text"]
+    assert not await DeadLetterUpdate.objects.aexists()
+    assert (await Member.objects.aget(tg_id=TG)).onboarding_step == Member.Step.RULES

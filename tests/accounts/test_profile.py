@@ -1,10 +1,9 @@
-import json
+import datetime as dt
 
 import pytest
-from django.apps import apps
-from django.db import connection
 
 from accounts.models import Member, Preferences
+from core import clock
 from tests import updates
 from tests.accounts.journeys import MemberJourney
 
@@ -56,74 +55,108 @@ async def test_topics_can_be_changed_from_the_profile(member):
     assert await saved.member_topics.acount() == 3
 
 
-async def test_protect_content_and_coach_are_toggles(member):
+async def test_protect_content_and_coach_are_toggles(member, telegram):
     await member.command("profile")
     await member.tap("Запрет пересылки")
-    await member.tap("Подсказки коуча")
+    card = telegram.last_to(TG, "editMessageText")
+    assert "Запрет пересылки сообщений: включён" in card.text
+    await member.tap("Подсказки коуча", on=card)
     prefs = await Preferences.objects.aget(member__tg_id=TG)
     assert prefs.protect_content is True
     assert (await Member.objects.aget(tg_id=TG)).coach_opt_in is True
+    await member.tap("Запрет пересылки: вкл", on=telegram.last_to(TG, "editMessageText"))
+    assert (await Preferences.objects.aget(member__tg_id=TG)).protect_content is False
 
 
-async def test_mydata_sends_everything_stored_as_a_json_file(member, telegram):
-    await member.command("mydata")
-    document = telegram.calls_for(TG, "sendDocument")[-1]
-    data = json.loads(document.params["document"]["content"])
-    assert data["telegram_id"] == TG
-    assert data["pseudonym"] == "Северный ветер"
-    assert set(data["topics"]) == {"burnout", "anxiety"}
-    assert "не храним" in document.params["caption"]
+async def test_a_double_tap_on_a_setting_does_not_switch_it_back(member):
+    profile = await member.command("profile")
+    await member.tap("Запрет пересылки", on=profile)
+    await member.tap("Запрет пересылки", on=profile)  # the same, not yet updated button
+    assert (await Preferences.objects.aget(member__tg_id=TG)).protect_content is True
 
 
-def _columns_containing(value: str) -> list[str]:
-    """Every text-like column of every table that contains `value`."""
-    hits = []
-    with connection.cursor() as cursor:
-        tables = set(connection.introspection.table_names(cursor))
-        for model in apps.get_models(include_auto_created=True):
-            table = model._meta.db_table
-            if model._meta.proxy or table not in tables:
-                continue
-            for field in model._meta.concrete_fields:
-                column = field.column
-                cursor.execute(
-                    f'SELECT count(*) FROM "{table}" WHERE CAST("{column}" AS text) LIKE %s', [f"%{value}%"]
-                )
-                if cursor.fetchone()[0]:
-                    hits.append(f"{table}.{column}")
-    return hits
+async def test_timezone_is_changed_by_a_button(member):
+    await member.command("profile")
+    await member.tap("Часовой пояс")
+    await member.tap("Новосибирск")
+    assert "Asia/Novosibirsk" in member.last.text
+    assert (await Member.objects.aget(tg_id=TG)).timezone == "Asia/Novosibirsk"
 
 
-async def test_delete_asks_twice_then_leaves_only_the_pseudonymous_ref(member, telegram, webhook):
-    from asgiref.sync import sync_to_async
-
-    ref = (await Member.objects.aget(tg_id=TG)).ref
-    await member.command("delete")
-    await member.tap("Да, удалить")
-    assert await Member.objects.filter(tg_id=TG).aexists()  # not yet: a second confirmation
-    await member.tap("Удалить навсегда")
-    assert "Профиль удалён" in member.last.text
-
-    assert await sync_to_async(_columns_containing)(str(TG)) == []
-    assert await sync_to_async(_columns_containing)("Северный ветер") == []
-    assert await sync_to_async(_columns_containing)("Переехала") == []
-    erased = await Member.objects.aget(ref=ref)
-    assert erased.status == Member.Status.DELETED and erased.tg_id is None
+async def test_a_typed_offset_is_shown_back_as_utc(member):
+    await member.command("profile")
+    await member.tap("Часовой пояс")
+    await member.tap("Другой")
+    await member.say("UTC+5")
+    assert "UTC+5" in member.last.text
+    assert (await Member.objects.aget(tg_id=TG)).timezone == "Etc/GMT-5"
 
 
-async def test_start_after_delete_begins_from_zero(member, telegram):
-    await member.command("delete")
-    await member.tap("Да, удалить")
-    await member.tap("Удалить навсегда")
-    await member.command("start")
-    assert "Правила" in member.last.text
-    assert await Member.objects.filter(status=Member.Status.ACTIVE, tg_id=TG).acount() == 1
+async def test_expectations_and_availability_are_changed_by_buttons(member):
+    await member.command("profile")
+    await member.tap("Ожидания")
+    await member.tap("Поделиться опытом")
+    await member.tap("Готово")
+    await member.command("profile")
+    await member.tap("Когда удобно")
+    await member.tap("Выходные")
+    await member.tap("Готово")
+    saved = await Member.objects.aget(tg_id=TG)
+    assert saved.expectations == ["vent", "share"]
+    assert saved.availability == ["evening", "weekends"]
+    assert "Поделиться опытом" in member.last.text and "Выходные" in member.last.text
 
 
-async def test_cancelled_delete_keeps_everything(member):
-    await member.command("delete")
-    await member.tap("Нет, оставить")
+async def test_the_bio_is_rewritten_or_cleared(member):
+    await member.command("profile")
+    await member.tap("О себе")
+    await member.say("Ищу тех, кто тоже переехал")
+    assert (await Member.objects.aget(tg_id=TG)).bio == "Ищу тех, кто тоже переехал"
+    await member.tap("О себе")
+    await member.tap("Оставить пустым")
+    assert (await Member.objects.aget(tg_id=TG)).bio == ""
+
+
+async def test_an_edit_can_be_cancelled(member):
+    await member.command("profile")
+    await member.tap("Псевдоним")
+    await member.tap("Отмена")
+    assert "Ваш профиль" in member.last.text
+    await member.say("Южный ветер")
     assert (await Member.objects.aget(tg_id=TG)).pseudonym == "Северный ветер"
+
+
+async def test_a_sticker_while_editing_the_pseudonym_asks_for_text_again(member, webhook, telegram):
+    await member.command("profile")
+    await member.tap("Псевдоним")
+    await webhook.send(updates.media(TG, "sticker"))
+    texts = telegram.texts_to(TG)
+    assert "ответ текстом" in texts[-2] and "Как вас называть" in texts[-1]
+
+
+async def test_an_abandoned_edit_lapses_and_later_messages_are_not_taken_as_a_pseudonym(member):
+    await member.command("profile")
+    await member.tap("Псевдоним")
+    clock.advance(dt.timedelta(minutes=31))
+    await member.say("Привет, ты тут?")
+    saved = await Member.objects.aget(tg_id=TG)
+    assert saved.pseudonym == "Северный ветер" and saved.awaiting == ""
+
+
+async def test_start_cancels_a_pending_edit(member):
+    await member.command("profile")
+    await member.tap("О себе")
+    await member.command("start")
+    await member.say("Просто сообщение")
+    assert (await Member.objects.aget(tg_id=TG)).bio == "Переехала в другой город"
+
+
+async def test_every_interaction_marks_the_member_as_seen(member):
+    before = (await Member.objects.aget(tg_id=TG)).last_seen_at
+    clock.advance(dt.timedelta(days=3))
+    await member.command("help")
+    after = (await Member.objects.aget(tg_id=TG)).last_seen_at
+    assert after - before >= dt.timedelta(days=3)
 
 
 async def test_a_member_who_blocked_the_bot_is_marked_unreachable_until_they_write(member, telegram, webhook):
@@ -134,25 +167,35 @@ async def test_a_member_who_blocked_the_bot_is_marked_unreachable_until_they_wri
     assert (await Member.objects.aget(tg_id=TG)).unreachable_since is None
 
 
+async def test_a_forbidden_answer_is_not_a_failed_update(member, telegram, webhook):
+    from core.models import DeadLetterUpdate
+
+    telegram.fail_next(TG, "forbidden")
+    response = await webhook.command(TG, "profile")
+    assert response.status_code == 200
+    assert not await DeadLetterUpdate.objects.aexists()
+
+
 async def test_blocking_the_bot_in_telegram_marks_unreachable(member, webhook):
     await webhook.send(updates.my_chat_member_blocked(TG))
     assert (await Member.objects.aget(tg_id=TG)).unreachable_since is not None
 
 
-async def test_help_lists_every_command(member):
+async def test_help_lists_every_command_and_explains_anonymity(member):
+    from accounts.bot import COMMANDS
+
     text = (await member.command("help")).text
-    for command in (
-        "start",
-        "profile",
-        "find",
-        "stop",
-        "end",
-        "tips",
-        "report",
-        "block",
-        "sos",
-        "coach",
-        "delete",
-        "mydata",
-    ):
+    for command in COMMANDS:
         assert f"/{command}" in text
+    assert "анонимность" in text.lower() and "не храним" in text
+
+
+def test_the_command_menu_and_descriptions_are_in_russian():
+    from accounts.bot import COMMANDS, bot_commands, bot_descriptions
+
+    menu = bot_commands()
+    assert [c.command for c in menu] == list(COMMANDS)
+    assert all(any("а" <= ch <= "я" for ch in c.description.lower()) for c in menu)
+    texts = bot_descriptions()
+    assert "/sos" in texts["description"] and len(texts["description"]) <= 512
+    assert 0 < len(texts["short_description"]) <= 120

@@ -1,32 +1,93 @@
-import pytest
+import datetime as dt
 
+import pytest
+from asgiref.sync import sync_to_async
+
+from accounts.models import Member
+from core import clock
+from tests.accounts.factories import MemberFactory
 from tests.accounts.journeys import MemberJourney
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TG = 6300001
+make_member = sync_to_async(MemberFactory)
+STEPS = ["rules", "adult", "pseudonym", "timezone", "topics", "expectations", "availability", "bio", "done"]
 
 
 async def _sos_text(member) -> str:
     return (await member.command("sos")).text
 
 
+def _is_crisis_card(text: str) -> bool:
+    return "112" in text and "8-800-2000-122" in text and "не специалисты" in text
+
+
 async def test_sos_answers_before_anything_else(webhook, telegram):
     member = MemberJourney(webhook, telegram, TG)
-    text = await _sos_text(member)
-    assert "112" in text and "8-800-2000-122" in text
+    assert _is_crisis_card(await _sos_text(member))
 
 
-async def test_sos_answers_at_every_onboarding_step_without_losing_the_step(webhook, telegram):
+async def test_sos_answers_at_every_onboarding_step_and_the_step_is_kept(webhook, telegram):
     member = MemberJourney(webhook, telegram, TG)
+    answers = {
+        "rules": lambda: member.tap("Согласен"),
+        "adult": lambda: member.tap("есть 18"),
+        "pseudonym": lambda: member.say("Ёжик"),
+        "timezone": lambda: member.tap("Москва"),
+        "expectations": lambda: member.tap("Выговориться"),
+        "availability": lambda: member.tap("Вечер"),
+        "bio": lambda: member.tap("Пропустить"),
+    }
     await member.command("start")
-    assert "8-800-2000-122" in await _sos_text(member)
-    await member.tap("Согласен")
-    assert "8-800-2000-122" in await _sos_text(member)
-    await member.tap("есть 18")
-    assert "8-800-2000-122" in await _sos_text(member)
-    await member.say("Ёжик")  # the pseudonym step was kept across /sos
-    assert "часовом поясе" in member.last.text
+    seen = []
+    while True:
+        step = (await Member.objects.aget(tg_id=TG)).onboarding_step
+        seen.append(step)
+        assert _is_crisis_card(await _sos_text(member)), step
+        assert (await Member.objects.aget(tg_id=TG)).onboarding_step == step
+        if step == "done":
+            break
+        if step == "topics":
+            message = member.last_with_buttons()
+            for label in ("Выгорание", "Тревога", "Готово"):
+                await member.tap(label, on=message)
+        elif step in ("expectations", "availability"):
+            await answers[step]()
+            await member.tap("Готово")
+        else:
+            await answers[step]()
+    assert seen == STEPS
+
+
+async def test_sos_answers_in_the_middle_of_a_profile_edit_which_goes_on(webhook, telegram):
+    await make_member(tg_id=TG, pseudonym="Лис")
+    member = MemberJourney(webhook, telegram, TG)
+    await member.command("profile")
+    await member.tap("Псевдоним")
+    assert _is_crisis_card(await _sos_text(member))
+    await member.say("Тихий лис")
+    assert (await Member.objects.aget(tg_id=TG)).pseudonym == "Тихий лис"
+
+
+@pytest.mark.parametrize(
+    "sanction",
+    [
+        {"status": Member.Status.MUTED, "muted_until": clock.now() + dt.timedelta(days=1)},
+        {"status": Member.Status.BANNED, "banned_until": None},
+    ],
+    ids=["muted", "banned"],
+)
+async def test_sos_answers_a_muted_or_banned_member(webhook, telegram, sanction):
+    await make_member(tg_id=TG, **sanction)
+    assert _is_crisis_card(await _sos_text(MemberJourney(webhook, telegram, TG)))
+
+
+async def test_sos_marks_the_member_seen_and_reachable_again(webhook, telegram):
+    await make_member(tg_id=TG, unreachable_since=clock.now())
+    await _sos_text(MemberJourney(webhook, telegram, TG))
+    member = await Member.objects.aget(tg_id=TG)
+    assert member.unreachable_since is None and member.last_seen_at is not None
 
 
 async def test_sos_lines_are_edited_by_staff(webhook, telegram):
@@ -39,3 +100,9 @@ async def test_sos_lines_are_edited_by_staff(webhook, telegram):
     text = await _sos_text(MemberJourney(webhook, telegram, TG))
     assert "Линия поддержки города N" in text
     assert "989-50-50" not in text
+
+
+async def test_the_seeded_lines_are_russian_ones(webhook, telegram):
+    text = await _sos_text(MemberJourney(webhook, telegram, TG))
+    for phone in ("112", "8-800-2000-122", "051", "+7 495 989-50-50"):
+        assert phone in text
