@@ -20,7 +20,7 @@ run: install  ## migrate and run web + worker + scheduler (embedded PostgreSQL/R
 test: install  ## ruff, then the whole test suite on real PostgreSQL and Redis
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(EMBEDDED) $(PY) -m pytest
+	$(EMBEDDED) $(PY) -m pytest -n 2
 
 demo: install  ## a scripted conversation through the real webhook against the fake Bot API
 	$(EMBEDDED) $(PY) manage.py demo

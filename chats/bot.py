@@ -15,7 +15,7 @@ from telegram.ext import (
 )
 
 from accounts.validators import contact_details
-from chats import delivery, keyboards, services
+from chats import delivery, hooks, keyboards, services
 from core.db import db_call
 from core.messaging import call_telegram, render, send
 from core.pseudonym import pseudonymous_ref
@@ -67,7 +67,12 @@ async def relay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     ):
         await send(context.bot, chat_id, "chats/too_fast")
         return
-    kinds = contact_details(message.text or message.caption or "")
+    text = message.text or message.caption or ""
+    if not await hooks.allowed(
+        hooks.Outgoing(context.bot, chat_id, update.effective_user.id, message.message_id, text)
+    ):
+        return
+    kinds = contact_details(text)
     if kinds:
         await send(
             context.bot,
@@ -116,16 +121,60 @@ async def _copy(update: Update, context, message: Message) -> None:
             (target.partner_tg_id, copy.message_id, message.message_id),
         ],
     )
+    await hooks.relayed(
+        hooks.Relayed(
+            context.bot,
+            target.session_id,
+            target.member_id,
+            target.partner_member_id,
+            chat_id,
+            message.message_id,
+            message.text or message.caption or "",
+        )
+    )
+
+
+async def relay_text(bot, *, tg_id: int, chat_id: int, text: str) -> bool:
+    """Send `text` to the member's partner as the member's own words (the coach's "use").
+
+    Goes through the same checks as a typed message; False when it was not delivered.
+    """
+    if not await hooks.allowed(hooks.Outgoing(bot, chat_id, tg_id, 0, text)):
+        return False
+    decision = await db_call(services.relay_prepare, tg_id=tg_id, is_media=False)
+    await delivery.deliver(bot, decision.notices)
+    target = decision.target
+    if target is None or target.partner_tg_id is None:
+        if target is None and not decision.notices:
+            await send(bot, chat_id, "chats/no_session")
+        elif target is not None:
+            await _partner_gone_bot(bot, chat_id, target)
+        return False
+    try:
+        copy = await bot.send_message(
+            chat_id=target.partner_tg_id, text=text, protect_content=target.protect_content
+        )
+    except Forbidden:
+        await _partner_gone_bot(bot, chat_id, target)
+        return False
+    await hooks.relayed(
+        hooks.Relayed(bot, target.session_id, target.member_id, target.partner_member_id, chat_id, 0, text)
+    )
+    return copy is not None
 
 
 async def _partner_gone(context, chat_id: int, target: services.RelayTarget) -> None:
+    await _partner_gone_bot(context.bot, chat_id, target)
+
+
+async def _partner_gone_bot(bot, chat_id: int, target: services.RelayTarget) -> None:
     notices = await db_call(
         services.session_end_unreachable, session_id=target.session_id, sender_member_id=target.member_id
     )
     if notices:
-        await delivery.deliver(context.bot, notices)
+        await delivery.deliver(bot, notices)
     else:
-        await send(context.bot, chat_id, "chats/ended_unreachable", {"ask_rating": False})
+        await send(bot, chat_id, "chats/ended_unreachable", {"ask_rating": False})
 
 
 async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -233,6 +282,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(render(f"chats/rated_{result}"))
         if result == "ok":
             await send(context.bot, chat_id, "chats/rated_thanks")
+            for hook in hooks.after_rating:
+                await hook(context.bot, chat_id, tg_id, int(parts[2]), int(parts[3]))
     elif action in ("send", "drop") and parts[2].isdigit():
         await query.answer()
         if action == "drop":

@@ -142,15 +142,11 @@ def _blocked_pairs(member_ids: list[int]) -> set[tuple[int, int]]:
 
 
 def _high_risk_members(member_ids: list[int]) -> set[int]:
-    from django.apps import apps
+    from moderation.models import SafetyFlag
 
-    try:
-        flag = apps.get_model("moderation", "SafetyFlag")
-    except LookupError:
-        return set()
     return set(
-        flag.objects.filter(
-            member_id__in=member_ids, severity="high", status__in=["new", "in_review"]
+        SafetyFlag.objects.filter(
+            member_id__in=member_ids, severity=SafetyFlag.Severity.HIGH, status__in=SafetyFlag.OPEN
         ).values_list("member_id", flat=True)
     )
 

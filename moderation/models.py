@@ -66,8 +66,18 @@ class Report(models.Model):
     status = models.CharField(
         "статус", max_length=10, choices=Status.choices, default=Status.NEW, db_index=True
     )
+    comment = models.CharField("комментарий участника", max_length=500, blank=True)
+    assignee = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="взял"
+    )
+    # One relayed message the reporter attached (they were told moderators will see it). The only
+    # message content ever kept, purged by a job at `evidence_purge_at` (90 days).
+    evidence_text = models.TextField("приложенное сообщение", blank=True)
+    evidence_kind = models.CharField("тип сообщения", max_length=20, blank=True)
+    evidence_purge_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now, db_index=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    alerted_at = models.DateTimeField("модераторы оповещены", null=True, blank=True)
 
     class Meta:
         verbose_name = "жалоба"
@@ -76,3 +86,145 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"Жалоба #{self.pk}: {self.get_reason_display()}"
+
+
+class SafetyFlag(models.Model):
+    """Something moderators should look at: a filter hit, crisis language, repeated reports.
+
+    Never holds message content: `details` says what was detected ("3 blocked messages in
+    10 min", "crisis: self-harm"), not what was written. Matching reads open high-risk flags.
+    """
+
+    class Kind(models.TextChoices):
+        TOXICITY = "toxicity", "Токсичность"
+        CRISIS = "crisis", "Кризисные слова"
+        REPORTS = "reports", "Повторные жалобы"
+        MANUAL = "manual", "Вручную"
+
+    class Severity(models.IntegerChoices):
+        LOW = 1, "Низкая"
+        MEDIUM = 2, "Средняя"
+        HIGH = 3, "Высокая"
+
+    class Status(models.TextChoices):
+        NEW = "new", "Новый"
+        IN_REVIEW = "in_review", "На рассмотрении"
+        RESOLVED = "resolved", "Решён"
+        DISMISSED = "dismissed", "Отклонён"
+
+    OPEN = (Status.NEW, Status.IN_REVIEW)
+
+    member = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="safety_flags")
+    session = models.ForeignKey(
+        "chats.ChatSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField("тип", max_length=10, choices=Kind.choices)
+    severity = models.PositiveSmallIntegerField("важность", choices=Severity.choices, default=Severity.MEDIUM)
+    status = models.CharField("статус", max_length=10, choices=Status.choices, default=Status.NEW)
+    details = models.CharField("что обнаружено", max_length=200, blank=True)
+    assignee = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="взял"
+    )
+    created_at = models.DateTimeField("создан", default=clock.now, db_index=True)
+    resolved_at = models.DateTimeField("закрыт", null=True, blank=True)
+    alerted_at = models.DateTimeField("модераторы оповещены", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "сигнал безопасности"
+        verbose_name_plural = "сигналы безопасности"
+        ordering = ["-severity", "created_at"]
+        indexes = [
+            models.Index(
+                fields=["member", "severity"],
+                name="flag_open_member_idx",
+                condition=models.Q(status__in=["new", "in_review"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Сигнал #{self.pk}: {self.get_kind_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class Sanction(models.Model):
+    """A moderation decision about a member (warn / mute / ban / lift), with its reason and history.
+
+    The member's `muted_until` / `banned_until` columns carry the effect; this row is the record.
+    `created_by` is empty for automatic sanctions (the toxicity filter's 1 h mute).
+    """
+
+    class Kind(models.TextChoices):
+        WARN = "warn", "Предупреждение"
+        MUTE = "mute", "Ограничение"
+        BAN = "ban", "Блокировка"
+        LIFT = "lift", "Снятие ограничений"
+
+    member = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="sanctions")
+    kind = models.CharField("мера", max_length=5, choices=Kind.choices)
+    reason = models.CharField("причина (её увидит участник)", max_length=500)
+    until = models.DateTimeField("до", null=True, blank=True, help_text="Пусто у блокировки — навсегда.")
+    created_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="кто"
+    )
+    created_at = models.DateTimeField("когда", default=clock.now, db_index=True)
+    report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="sanctions"
+    )
+    flag = models.ForeignKey(
+        SafetyFlag, null=True, blank=True, on_delete=models.SET_NULL, related_name="sanctions"
+    )
+    notified_at = models.DateTimeField("участник уведомлён", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "санкция"
+        verbose_name_plural = "санкции"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class Appeal(models.Model):
+    """A member's one-message appeal against a sanction, decided by a moderator in admin."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Ждёт решения"
+        UPHELD = "upheld", "Санкция оставлена"
+        OVERTURNED = "overturned", "Санкция отменена"
+
+    sanction = models.OneToOneField(Sanction, on_delete=models.CASCADE, related_name="appeal")
+    member = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="appeals")
+    text = models.TextField("текст обжалования", max_length=2000)
+    status = models.CharField("статус", max_length=10, choices=Status.choices, default=Status.PENDING)
+    decision_note = models.CharField("ответ участнику", max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="решил"
+    )
+    created_at = models.DateTimeField("подано", default=clock.now, db_index=True)
+    decided_at = models.DateTimeField("решено", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "обжалование"
+        verbose_name_plural = "обжалования"
+        ordering = ["status", "created_at"]
+
+    def __str__(self) -> str:
+        return f"Обжалование #{self.pk}"
+
+
+class AlertChat(models.Model):
+    """A moderators' Telegram chat that receives danger reports and high-risk flags."""
+
+    chat_id = models.BigIntegerField("id чата модераторов", unique=True)
+    title = models.CharField("название", max_length=100)
+    is_active = models.BooleanField("присылать оповещения", default=True)
+
+    class Meta:
+        verbose_name = "чат модераторов"
+        verbose_name_plural = "чаты модераторов"
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,3 +1,5 @@
+import os
+
 from .base import *  # noqa: F403
 from .base import REDIS_URL as _BASE_REDIS_URL
 from .base import env
@@ -20,6 +22,11 @@ DATABASES["default"]["OPTIONS"]["pool"]["timeout"] = 2.0  # noqa: F405
 _suffix = env("TEST_DB_SUFFIX", default="")
 DATABASES["default"]["TEST"] = {"NAME": f"test_tno{'_' + _suffix if _suffix else ''}"}  # noqa: F405
 _redis_db = env.int("TEST_REDIS_DB", default=1)
+# pytest-xdist: pytest-django gives each worker its own database; give each its own Redis db too
+# (every test flushes its db). gw0 → base+1, gw1 → base+2, …
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # set by pytest-xdist, not by people
+if _xdist_worker.startswith("gw"):
+    _redis_db += 1 + int(_xdist_worker[2:])
 REDIS_URL = (
     _BASE_REDIS_URL.rsplit("db=", 1)[0] + f"db={_redis_db}"
     if "db=" in _BASE_REDIS_URL
