@@ -490,6 +490,8 @@ def _message_turn(*, tg_id: int, text: str | None) -> Turn:
 
 async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Onboarding answers and awaited input; anything else goes on to the chat relay (group 1)."""
+    if await services.member_seen_talking(tg_id=update.effective_user.id):
+        return
     turn = await db_call(_message_turn, tg_id=update.effective_user.id, text=update.effective_message.text)
     if turn.route == "pass":
         return

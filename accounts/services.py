@@ -85,6 +85,27 @@ def member_touch(*, tg_id: int) -> Member:
     return member
 
 
+async def member_seen_talking(*, tg_id: int) -> bool:
+    """The hot path of a chat message: True when an onboarded member awaits no input from us,
+    so the message is theirs to relay. Marks them seen like member_touch (≤ 1 write a minute),
+    on the event loop without a thread hop. False means "ask the full path" (nothing written)."""
+    from core import asyncdb
+
+    table = Member._meta.db_table
+    row = await asyncdb.fetchone(
+        f"SELECT id, onboarding_step, awaiting, last_seen_at, unreachable_since FROM {table} WHERE tg_id = %s",
+        (tg_id,),
+    )
+    if row is None or row[1] != Member.Step.DONE or row[2]:
+        return False
+    now = clock.now()
+    if row[3] is None or now - row[3] > SEEN_PRECISION or row[4] is not None:
+        await asyncdb.execute(
+            f"UPDATE {table} SET last_seen_at = %s, unreachable_since = NULL WHERE id = %s", (now, row[0])
+        )
+    return True
+
+
 @transaction.atomic
 def member_mark_unreachable(*, tg_id: int) -> None:
     """Telegram said 403: stop writing to this member until they write again."""

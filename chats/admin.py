@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from chats.models import ChatSession, Rating
+from chats.models import ChatSession, Rating, ReconnectRequest
 
 
 class RatingInline(admin.TabularInline):
@@ -31,6 +31,7 @@ class ChatSessionAdmin(admin.ModelAdmin):
     search_fields = ("=member_a__ref", "=member_b__ref")
     date_hierarchy = "started_at"
     inlines = [RatingInline]
+    list_select_related = ("match",)
     readonly_fields = [f.name for f in ChatSession._meta.fields]
 
     @admin.display(description="статус", ordering="status")
@@ -48,3 +49,42 @@ class ChatSessionAdmin(admin.ModelAdmin):
     @admin.display(description="оценки")
     def ratings_view(self, obj):
         return ", ".join(str(r.score) for r in obj.ratings.all()) or "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("ratings")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Rating)
+class RatingAdmin(admin.ModelAdmin):
+    list_display = ("id", "session", "score", "chip", "created_at")
+    list_filter = ("score", "chip", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("=rater__ref", "=rated__ref")
+    readonly_fields = ("session", "score", "chip", "created_at")
+    exclude = ("rater", "rated")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReconnectRequest)
+class ReconnectRequestAdmin(admin.ModelAdmin):
+    list_display = ("id", "session", "status", "created_at", "expires_at", "decided_at", "new_session")
+    list_filter = ("status", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("=from_member__ref", "=to_member__ref")
+    readonly_fields = ("session", "status", "created_at", "expires_at", "decided_at", "new_session")
+    exclude = ("from_member", "to_member")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

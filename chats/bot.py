@@ -15,9 +15,10 @@ from telegram.ext import (
 )
 
 from accounts.validators import contact_details
-from chats import delivery, hooks, keyboards, services
+from chats import delivery, hooks, keyboards, selectors, services
+from core import clock
 from core.db import db_call
-from core.messaging import call_telegram, render, send
+from core.messaging import call_telegram, flood_wait, render, send
 from core.pseudonym import pseudonymous_ref
 from core.ratelimit import allow
 from core.redis import connection as redis_connection
@@ -57,19 +58,30 @@ def _lookup(session_id: int, chat_id: int, message_id: int) -> int | None:
 
 
 async def relay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A member's message to their partner. The hot path is two statements on the event loop
+    (who the partner is; the counters), no thread hop; anything unusual takes the full path."""
     message = update.effective_message
     chat_id = update.effective_chat.id
+    tg_id = update.effective_user.id
     if message.contact or message.location or message.venue:
         await send(context.bot, chat_id, "chats/not_relayed_contact")
         return
-    if not await allow(
-        f"relay:{pseudonymous_ref(update.effective_user.id)}", limit=MESSAGES_PER_MINUTE, seconds=60
-    ):
+    if not await allow(f"relay:{pseudonymous_ref(tg_id)}", limit=MESSAGES_PER_MINUTE, seconds=60):
         await send(context.bot, chat_id, "chats/too_fast")
         return
+    target = await selectors.relay_target(tg_id=tg_id, now=clock.now())
+    if target is None:
+        # No running session: the full path ends what is due and says what to tell the member.
+        decision = await db_call(services.relay_prepare, tg_id=tg_id, is_media=False, count=False)
+        await delivery.deliver(context.bot, decision.notices)
+        if decision.target is None:
+            if not decision.notices:
+                await send(context.bot, chat_id, "chats/no_session")
+            return
+        target = decision.target
     text = message.text or message.caption or ""
     if not await hooks.allowed(
-        hooks.Outgoing(context.bot, chat_id, update.effective_user.id, message.message_id, text)
+        hooks.Outgoing(context.bot, chat_id, tg_id, message.message_id, text, member_id=target.member_id)
     ):
         return
     kinds = contact_details(text)
@@ -82,19 +94,10 @@ async def relay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             reply_markup=keyboards.held(message.message_id),
         )
         return
-    await _copy(update, context, message)
+    await _copy(context, chat_id, target, message)
 
 
-async def _copy(update: Update, context, message: Message) -> None:
-    chat_id = update.effective_chat.id
-    is_media = any(getattr(message, name, None) for name in MEDIA_FIELDS)
-    decision = await db_call(services.relay_prepare, tg_id=update.effective_user.id, is_media=is_media)
-    await delivery.deliver(context.bot, decision.notices)
-    target = decision.target
-    if target is None:
-        if not decision.notices:
-            await send(context.bot, chat_id, "chats/no_session")
-        return
+async def _copy(context, chat_id: int, target: services.RelayTarget, message: Message) -> None:
     if target.partner_tg_id is None:
         await _partner_gone(context, chat_id, target)
         return
@@ -104,16 +107,21 @@ async def _copy(update: Update, context, message: Message) -> None:
         if twin:
             reply = ReplyParameters(message_id=twin, allow_sending_without_reply=True)
     try:
-        copy = await context.bot.copy_message(
-            chat_id=target.partner_tg_id,
-            from_chat_id=chat_id,
-            message_id=message.message_id,
-            protect_content=target.protect_content,
-            reply_parameters=reply,
+        copy = await flood_wait(
+            "copyMessage",
+            lambda: context.bot.copy_message(
+                chat_id=target.partner_tg_id,
+                from_chat_id=chat_id,
+                message_id=message.message_id,
+                protect_content=target.protect_content,
+                reply_parameters=reply,
+            ),
         )
     except Forbidden:
         await _partner_gone(context, chat_id, target)
         return
+    is_media = any(getattr(message, name, None) for name in MEDIA_FIELDS)
+    await services.relay_count(target=target, is_media=is_media, now=clock.now())
     await _remember(
         target.session_id,
         [
@@ -257,6 +265,21 @@ def _rate_by_tg(tg_id: int, session_id: int, score: int) -> str:
     return services.rating_set(session_id=session_id, member_id=member_touch(tg_id=tg_id).pk, score=score)
 
 
+def _chip_by_tg(tg_id: int, session_id: int, chip: str) -> str:
+    from accounts.services import member_touch
+
+    return services.rating_chip_set(session_id=session_id, member_id=member_touch(tg_id=tg_id).pk, chip=chip)
+
+
+def _again_by_tg(tg_id: int, action: str, object_id: int) -> services.ReconnectOutcome:
+    from accounts.services import member_touch
+
+    member_id = member_touch(tg_id=tg_id).pk
+    if action == "again":
+        return services.reconnect_request(session_id=object_id, member_id=member_id)
+    return services.reconnect_decide(request_id=object_id, member_id=member_id, accept=action == "againyes")
+
+
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     parts = query.data.split(":")
@@ -281,9 +304,26 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         result = await db_call(_rate_by_tg, tg_id, int(parts[2]), int(parts[3]))
         await query.answer(render(f"chats/rated_{result}"))
         if result == "ok":
-            await send(context.bot, chat_id, "chats/rated_thanks")
+            await send(
+                context.bot, chat_id, "chats/rated_thanks", reply_markup=keyboards.chips(int(parts[2]))
+            )
             for hook in hooks.after_rating:
                 await hook(context.bot, chat_id, tg_id, int(parts[2]), int(parts[3]))
+    elif action == "chip" and len(parts) == 4 and parts[2].isdigit():
+        result = await db_call(_chip_by_tg, tg_id, int(parts[2]), parts[3])
+        await query.answer(render(f"chats/chip_{result}"))
+        if result == "ok":
+            await call_telegram(
+                chat_id,
+                "editMessageReplyMarkup",
+                lambda: query.edit_message_reply_markup(reply_markup=keyboards.again_only(int(parts[2]))),
+            )
+    elif action in ("again", "againyes", "againno") and parts[2].isdigit():
+        outcome = await db_call(_again_by_tg, tg_id, action, int(parts[2]))
+        await query.answer()
+        await delivery.deliver(context.bot, outcome.notices)
+        if outcome.reason not in ("started", "declined"):
+            await send(context.bot, chat_id, f"chats/again_{outcome.reason}")
     elif action in ("send", "drop") and parts[2].isdigit():
         await query.answer()
         if action == "drop":
@@ -303,11 +343,14 @@ async def _copy_held(update: Update, context, message_id: int) -> None:
         await send(context.bot, chat_id, "chats/no_session")
         return
     try:
-        copy = await context.bot.copy_message(
-            chat_id=target.partner_tg_id,
-            from_chat_id=chat_id,
-            message_id=message_id,
-            protect_content=target.protect_content,
+        copy = await flood_wait(
+            "copyMessage",
+            lambda: context.bot.copy_message(
+                chat_id=target.partner_tg_id,
+                from_chat_id=chat_id,
+                message_id=message_id,
+                protect_content=target.protect_content,
+            ),
         )
     except Forbidden:
         await _partner_gone(context, chat_id, target)

@@ -21,6 +21,7 @@ class Outgoing:
     tg_id: int
     message_id: int
     text: str
+    member_id: int | None = None  # the sender's Member id (known on the relay path)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,29 @@ from core.messaging import button
 
 def rate(session_id: int) -> Markup:
     stars = [Button(f"{n}", callback_data=f"chats:rate:{session_id}:{n}") for n in range(1, 6)]
-    return Markup([stars])
+    return Markup([stars, [Button(button("chats.again"), callback_data=f"chats:again:{session_id}")]])
+
+
+def chips(session_id: int) -> Markup:
+    from chats.models import Rating
+
+    rows = [
+        [Button(label, callback_data=f"chats:chip:{session_id}:{value}")]
+        for value, label in Rating.Chip.choices
+    ]
+    rows.append([Button(button("chats.again"), callback_data=f"chats:again:{session_id}")])
+    return Markup(rows)
+
+
+def again_invite(request_id: int) -> Markup:
+    return Markup(
+        [
+            [
+                Button(button("chats.again_yes"), callback_data=f"chats:againyes:{request_id}"),
+                Button(button("chats.again_no"), callback_data=f"chats:againno:{request_id}"),
+            ]
+        ]
+    )
 
 
 def end_confirm(session_id: int) -> Markup:
@@ -40,4 +62,10 @@ def for_notice(notice):
         return rate(notice.keyboard_arg)
     if notice.keyboard == "extend":
         return extend(notice.keyboard_arg)
+    if notice.keyboard == "again":
+        return again_invite(notice.keyboard_arg)
     return None
+
+
+def again_only(session_id: int) -> Markup:
+    return Markup([[Button(button("chats.again"), callback_data=f"chats:again:{session_id}")]])

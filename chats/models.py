@@ -93,3 +93,38 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.score}★ в диалоге #{self.session_id}"
+
+
+class ReconnectRequest(models.Model):
+    """One member of an ended session asks to talk again (within 7 days); the other decides."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Ждёт ответа"
+        ACCEPTED = "accepted", "Принято"
+        DECLINED = "declined", "Отклонено"
+        EXPIRED = "expired", "Истекло"
+
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="reconnects")
+    from_member = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="+")
+    to_member = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=clock.now)
+    expires_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    new_session = models.ForeignKey(
+        ChatSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "просьба поговорить снова"
+        verbose_name_plural = "просьбы поговорить снова"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "from_member"],
+                condition=Q(status="pending"),
+                name="uniq_pending_reconnect_per_side",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Снова поговорить #{self.pk}"

@@ -6,19 +6,26 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 
 from accounts.models import Member, Preferences
 from accounts.services import member_touch
 from chats.models import ChatSession, Rating
-from core import clock
+from core import asyncdb, clock
 
 IDLE_AFTER = dt.timedelta(hours=48)
 WARN_BEFORE = dt.timedelta(hours=1)
 EXTENSION = dt.timedelta(hours=24)
 MAX_LENGTH = dt.timedelta(hours=72)
 RATING_PRIOR_MEAN, RATING_PRIOR_WEIGHT = 0.5, 3
+
+
+def chat_length() -> dt.timedelta:
+    """How long a new conversation lasts before the timer: CHAT_DEFAULT_HOURS, within 24–72 h."""
+    return dt.timedelta(hours=min(max(settings.CHAT_DEFAULT_HOURS, 24), 72))
+
 
 # Called on commit with the session id when a session ends (tips, coach…).
 session_end_hooks: list[Callable[[int], None]] = []
@@ -42,6 +49,7 @@ class RelayTarget:
     partner_member_id: int
     partner_tg_id: int | None
     protect_content: bool
+    side: str = ""  # "a" | "b": which counters are the member's
 
 
 @dataclass
@@ -61,8 +69,10 @@ def _active_session_for(member_id: int, *, lock: bool) -> ChatSession | None:
 
 
 @transaction.atomic
-def relay_prepare(*, tg_id: int, is_media: bool) -> RelayDecision:
-    """One hop per relayed message: who the partner is, counters updated, deadlines checked."""
+def relay_prepare(*, tg_id: int, is_media: bool, count: bool = True) -> RelayDecision:
+    """The full relay path: who the partner is, deadlines acted on, counters (unless `count`
+    is off: the caller counts once the partner has the message). The hot path is
+    chats.selectors.relay_target + relay_count."""
     with connection.cursor() as cursor:
         # Counters are not worth a disk flush per message: a crash may lose the last few.
         cursor.execute("SET LOCAL synchronous_commit = off")
@@ -75,18 +85,35 @@ def relay_prepare(*, tg_id: int, is_media: bool) -> RelayDecision:
         notices = _end(session, by_member_id=None, reason=ChatSession.EndReason.TIMER, now=now)
         return RelayDecision(member=member, notices=notices)
     side = session.side_of(member)
+    partner = session.partner_of(member)
+    protect = Preferences.objects.filter(member_id__in=[member.pk, partner.pk], protect_content=True).exists()
+    target = RelayTarget(
+        session.pk, member.pk, partner.pk, partner.tg_id if partner.is_reachable else None, protect, side
+    )
+    if not count:
+        return RelayDecision(target=target, member=member)
     updates = {f"messages_{side}": F(f"messages_{side}") + 1, "last_message_at": now}
     if is_media:
         updates[f"media_{side}"] = F(f"media_{side}") + 1
     if session.first_message_at is None:
         updates["first_message_at"] = now
     ChatSession.objects.filter(pk=session.pk).update(**updates)
-    partner = session.partner_of(member)
-    protect = Preferences.objects.filter(member_id__in=[member.pk, partner.pk], protect_content=True).exists()
-    target = RelayTarget(
-        session.pk, member.pk, partner.pk, partner.tg_id if partner.is_reachable else None, protect
-    )
     return RelayDecision(target=target, member=member)
+
+
+async def relay_count(*, target: RelayTarget, is_media: bool, now: dt.datetime) -> None:
+    """Count a message the partner received: one statement on the event loop (hot path).
+
+    Counters only, never content. The session may have ended a moment ago; then nothing changes.
+    """
+
+    side = "a" if target.side == "a" else "b"
+    await asyncdb.execute(
+        f"UPDATE {ChatSession._meta.db_table} SET messages_{side} = messages_{side} + 1,"
+        f" media_{side} = media_{side} + %s, last_message_at = %s,"
+        " first_message_at = COALESCE(first_message_at, %s) WHERE id = %s AND status = 'active'",
+        (int(is_media), now, now, target.session_id),
+    )
 
 
 def _end(session: ChatSession, *, by_member_id: int | None, reason: str, now: dt.datetime) -> list[Notice]:
@@ -245,3 +272,171 @@ def member_erased(member: Member) -> None:
     notices = _end(session, by_member_id=member.pk, reason=ChatSession.EndReason.DELETED, now=clock.now())
     payload = [dataclasses.asdict(n) for n in notices if n.member_id != member.pk]
     transaction.on_commit(lambda: django_rq.get_queue("telegram").enqueue("chats.tasks.notify", payload))
+
+
+@transaction.atomic
+def rating_chip_set(*, session_id: int, member_id: int, chip: str) -> str:
+    """The optional "what helped" after a rating: once, "ok" | "already" | "stale"."""
+    rating = Rating.objects.select_for_update().filter(session_id=session_id, rater_id=member_id).first()
+    if rating is None or chip not in Rating.Chip.values:
+        return "stale"
+    if rating.chip:
+        return "already"
+    rating.chip = chip
+    rating.save(update_fields=["chip"])
+    return "ok"
+
+
+# -- reconnect: within 7 days, either side asks, the other decides ---------------------------------
+
+RECONNECT_WINDOW = dt.timedelta(days=7)
+RECONNECT_ANSWER_WITHIN = dt.timedelta(hours=24)
+
+
+@dataclass
+class ReconnectOutcome:
+    reason: str  # "sent" | "started" | "declined" | a refusal: see templates/bot/chats/again_*.html
+    notices: list[Notice] = field(default_factory=list)
+
+
+def _pair_barred(a: int, b: int) -> bool:
+    """A block or a report between them, either way: never again."""
+    from moderation.models import Block, Report
+
+    return (
+        Block.objects.filter(Q(blocker_id=a, blocked_id=b) | Q(blocker_id=b, blocked_id=a)).exists()
+        or Report.objects.filter(Q(reporter_id=a, reported_id=b) | Q(reporter_id=b, reported_id=a)).exists()
+    )
+
+
+def _busy(member_id: int) -> str:
+    """ "" when the member is free to start a conversation, else why not."""
+    from matching.models import SearchRequest
+
+    if _active_session_for(member_id, lock=False) is not None:
+        return "in_chat"
+    if SearchRequest.objects.filter(member_id=member_id, status=SearchRequest.Status.PROPOSED).exists():
+        return "proposal"
+    return ""
+
+
+def _ended_session_of(session_id: int, member_id: int) -> ChatSession | None:
+    return (
+        ChatSession.objects.select_for_update()
+        .filter(
+            Q(member_a_id=member_id) | Q(member_b_id=member_id),
+            pk=session_id,
+            status=ChatSession.Status.ENDED,
+        )
+        .first()
+    )
+
+
+@transaction.atomic
+def reconnect_request(*, session_id: int, member_id: int) -> ReconnectOutcome:
+    """A member asks to talk again with the partner of an ended session."""
+    from chats.models import ReconnectRequest
+
+    now = clock.now()
+    session = _ended_session_of(session_id, member_id)
+    if session is None:
+        return ReconnectOutcome("stale")
+    partner_id = session.member_b_id if member_id == session.member_a_id else session.member_a_id
+    if session.ended_at < now - RECONNECT_WINDOW:
+        return ReconnectOutcome("too_late")
+    partner = Member.objects.get(pk=partner_id)
+    if _pair_barred(member_id, partner_id) or partner.is_deleted or not partner.is_reachable:
+        return ReconnectOutcome("unavailable")
+    if busy := _busy(member_id):
+        return ReconnectOutcome(f"busy_{busy}")
+    theirs = ReconnectRequest.objects.filter(
+        session=session, from_member_id=partner_id, status=ReconnectRequest.Status.PENDING, expires_at__gt=now
+    ).first()
+    if theirs is not None:  # both want it: start at once
+        return _reconnect_accept(theirs, now)
+    mine, created = ReconnectRequest.objects.get_or_create(
+        session=session,
+        from_member_id=member_id,
+        status=ReconnectRequest.Status.PENDING,
+        defaults={
+            "to_member_id": partner_id,
+            "expires_at": min(now + RECONNECT_ANSWER_WITHIN, session.ended_at + RECONNECT_WINDOW),
+        },
+    )
+    if not created:
+        return ReconnectOutcome("already")
+    me = Member.objects.get(pk=member_id)
+    return ReconnectOutcome(
+        "sent",
+        [
+            Notice(
+                partner_id,
+                "chats/again_invite",
+                {"pseudonym": me.pseudonym, "started_at": session.started_at},
+                keyboard="again",
+                keyboard_arg=mine.pk,
+            )
+        ],
+    )
+
+
+@transaction.atomic
+def reconnect_decide(*, request_id: int, member_id: int, accept: bool) -> ReconnectOutcome:
+    """The invited member accepts or declines; a late or foreign tap is "stale"."""
+    from chats.models import ReconnectRequest
+
+    now = clock.now()
+    request = (
+        ReconnectRequest.objects.select_for_update()
+        .filter(pk=request_id, to_member_id=member_id, status=ReconnectRequest.Status.PENDING)
+        .first()
+    )
+    if request is None:
+        return ReconnectOutcome("stale")
+    if request.expires_at <= now:
+        request.status = ReconnectRequest.Status.EXPIRED
+        request.save(update_fields=["status"])
+        return ReconnectOutcome("expired")
+    if not accept:
+        request.status, request.decided_at = ReconnectRequest.Status.DECLINED, now
+        request.save(update_fields=["status", "decided_at"])
+        return ReconnectOutcome(
+            "declined",
+            [
+                Notice(request.from_member_id, "chats/again_declined"),
+                Notice(member_id, "chats/again_you_declined"),
+            ],
+        )
+    if _pair_barred(request.from_member_id, member_id):
+        return ReconnectOutcome("unavailable")
+    if busy := _busy(member_id):
+        return ReconnectOutcome(f"busy_{busy}")
+    return _reconnect_accept(request, now)
+
+
+def _reconnect_accept(request, now: dt.datetime) -> ReconnectOutcome:
+    from chats.models import ReconnectRequest
+    from matching.models import Match, SearchRequest
+
+    a, b = request.from_member_id, request.to_member_id
+    if _busy(a):
+        return ReconnectOutcome("partner_busy")
+    for search in SearchRequest.objects.select_for_update().filter(
+        member_id__in=(a, b), status=SearchRequest.Status.WAITING
+    ):
+        search.status, search.ended_at = SearchRequest.Status.MATCHED, now
+        search.save(update_fields=["status", "ended_at"])
+    match = Match.objects.create(member_a_id=a, member_b_id=b, created_at=now, is_reconnect=True)
+    session = ChatSession.objects.create(
+        match=match, member_a_id=a, member_b_id=b, started_at=now, ends_at=now + chat_length()
+    )
+    request.status, request.decided_at, request.new_session = ReconnectRequest.Status.ACCEPTED, now, session
+    request.save(update_fields=["status", "decided_at", "new_session"])
+    pseudonyms = dict(Member.objects.filter(pk__in=(a, b)).values_list("pk", "pseudonym"))
+    return ReconnectOutcome(
+        "started",
+        [
+            Notice(a, "chats/again_started", {"partner_pseudonym": pseudonyms[b]}),
+            Notice(b, "chats/again_started", {"partner_pseudonym": pseudonyms[a]}),
+        ],
+    )

@@ -83,3 +83,17 @@ async def update_complete(*, update_id: int) -> None:
 async def update_release(*, update_id: int) -> None:
     async with (await pool()).connection() as conn:
         await conn.execute(f"DELETE FROM {_TABLE} WHERE update_id = %s AND completed = false", (update_id,))
+
+
+async def fetchone(sql: str, params: tuple = ()) -> tuple | None:
+    """One autocommit statement on the event loop (hot paths only; everything else uses the ORM)."""
+    async with (await pool()).connection() as conn:
+        cursor = await conn.execute(sql, params)
+        return await cursor.fetchone()
+
+
+async def execute(sql: str, params: tuple = ()) -> int:
+    """One autocommit statement on the event loop; the number of rows it touched."""
+    async with (await pool()).connection() as conn:
+        cursor = await conn.execute(sql, params)
+        return cursor.rowcount

@@ -29,28 +29,40 @@ def render(template: str, context: dict[str, Any] | None = None) -> str:
     return render_to_string(f"bot/{template}.html", context or {}).strip()
 
 
-async def call_telegram(chat_id: int, method: str, call: Callable[[], Awaitable[T]]) -> T | None:
-    """Run one Bot API call for a member's chat; None when the member cannot be reached."""
+def retry_after_seconds(exc: RetryAfter) -> float:
+    wait = exc.retry_after
+    return float(wait) if isinstance(wait, int | float) else wait.total_seconds()
+
+
+async def flood_wait(method: str, call: Callable[[], Awaitable[T]]) -> T:
+    """Run a Bot API call; on a short flood answer (429) wait and try again, in order.
+
+    A longer wait raises RetryAfter: inside the webhook that answers 503 with Retry-After, so
+    Telegram holds this chat's later updates and delivers this one again: nothing is dropped or
+    reordered (core.webhook). Jobs re-enqueue themselves instead.
+    """
     for attempt in range(3):
         try:
             return await call()
         except RetryAfter as exc:
-            wait = (
-                exc.retry_after
-                if isinstance(exc.retry_after, int | float)
-                else exc.retry_after.total_seconds()
-            )
             metrics.telegram_errors_total.labels(method, "retry_after").inc()
+            wait = retry_after_seconds(exc)
             if wait > settings.TELEGRAM_MAX_INLINE_RETRY_AFTER or attempt == 2:
                 raise
             await asyncio.sleep(wait)
-        except Forbidden:
-            metrics.telegram_errors_total.labels(method, "forbidden").inc()
-            log.info("telegram.forbidden", method=method)
-            for hook in unreachable_hooks:
-                await hook(chat_id)
-            return None
-    return None
+    raise AssertionError("unreachable")
+
+
+async def call_telegram(chat_id: int, method: str, call: Callable[[], Awaitable[T]]) -> T | None:
+    """Run one Bot API call for a member's chat; None when the member cannot be reached."""
+    try:
+        return await flood_wait(method, call)
+    except Forbidden:
+        metrics.telegram_errors_total.labels(method, "forbidden").inc()
+        log.info("telegram.forbidden", method=method)
+        for hook in unreachable_hooks:
+            await hook(chat_id)
+        return None
 
 
 async def send(

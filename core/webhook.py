@@ -6,6 +6,7 @@ Shared by the webhook view and polling mode so both take the same path.
 from __future__ import annotations
 
 import contextvars
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -15,10 +16,12 @@ import redis.exceptions
 import structlog
 from django import db
 from telegram import Update
+from telegram.error import RetryAfter
 
 from config.telegram import get_application
 from core import asyncdb, clock, metrics, services
 from core.db import db_call
+from core.messaging import retry_after_seconds
 
 log = structlog.get_logger("core.webhook")
 
@@ -117,6 +120,14 @@ async def process_update_json(data: dict, *, retry_after: int) -> Outcome:
         current_failures.reset(token)
         metrics.handler_seconds.labels(kind).observe(time.perf_counter() - started)
 
+    flood = next((e for e in failures.errors if isinstance(e, RetryAfter)), None)
+    if flood is not None:
+        # Telegram asked us to slow down for longer than we wait inline: let it deliver this
+        # update again later (it holds the chat's next updates meanwhile: order is kept).
+        log.warning("webhook.flood_wait", retry_after=retry_after_seconds(flood))
+        metrics.updates_total.labels(kind, "flood_wait").inc()
+        await _release_quietly(update_id)
+        return Outcome(503, "telegram flood control", max(retry_after, math.ceil(retry_after_seconds(flood))))
     infra = next((e for e in failures.errors if is_infra_error(e)), None)
     if infra is not None:
         log.warning("webhook.dependency_unavailable", error=type(infra).__name__)

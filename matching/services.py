@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from accounts.models import Member, Topic
+from chats import services as chats_services
 from chats.models import ChatSession
 from core import clock
 from matching import scoring
@@ -31,7 +32,6 @@ SEARCH_TTL = dt.timedelta(hours=24)
 PROPOSAL_TTL = dt.timedelta(minutes=5)
 DECLINE_COOLDOWN = dt.timedelta(hours=72)
 RECENT_PARTNER_COOLDOWN = dt.timedelta(days=7)
-CHAT_DEFAULT = dt.timedelta(hours=24)
 HONEST_AFTER_REQUEUES = 2
 
 
@@ -367,7 +367,7 @@ def _confirm(proposal: Proposal, mine: SearchRequest, theirs: SearchRequest, now
         member_a_id=proposal.member_a_id,
         member_b_id=proposal.member_b_id,
         started_at=now,
-        ends_at=now + CHAT_DEFAULT,
+        ends_at=now + chats_services.chat_length(),
     )
     proposal.status = Proposal.Status.CONFIRMED
     proposal.decided_at = now

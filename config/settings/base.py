@@ -117,6 +117,8 @@ TELEGRAM_API_BASE_URL = env("TELEGRAM_API_BASE_URL", default="https://api.telegr
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="").rstrip("/")
 PSEUDONYM_SECRET = env("PSEUDONYM_SECRET", default="dev-only-pseudonym-secret")
 # How long a Telegram flood answer (429) may be waited out inside a webhook request.
+# How long a new conversation lasts before its timer ends it (24–72 h; both may extend to 72 h).
+CHAT_DEFAULT_HOURS = env.int("CHAT_DEFAULT_HOURS", default=24)
 TELEGRAM_MAX_INLINE_RETRY_AFTER = env.int("TELEGRAM_MAX_INLINE_RETRY_AFTER", default=3)
 WEBHOOK_RETRY_AFTER_SECONDS = env.int("WEBHOOK_RETRY_AFTER_SECONDS", default=5)
 PROCESSED_UPDATE_RETENTION_DAYS = 7
