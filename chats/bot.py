@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from asgiref.sync import sync_to_async
+import structlog
 from telegram import Message, ReplyParameters, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
@@ -21,37 +21,33 @@ from core.db import db_call
 from core.messaging import call_telegram, flood_wait, render, send
 from core.pseudonym import pseudonymous_ref
 from core.ratelimit import allow
-from core.redis import connection as redis_connection
+from core.redis import aconnection
+
+log = structlog.get_logger(__name__)
 
 MESSAGES_PER_MINUTE = 15
 MAP_TTL_SECONDS = 4 * 24 * 3600  # longer than any session (72 h) plus margin
 MEDIA_FIELDS = ("photo", "voice", "video", "video_note", "sticker", "animation", "document", "audio", "poll")
 
 
-def _redis():
-    return redis_connection()
-
-
 def _map_key(session_id: int, chat_id: int, message_id: int) -> str:
     return f"chats:map:{session_id}:{chat_id}:{message_id}"
 
 
-@sync_to_async(thread_sensitive=False)
-def _remember(session_id: int, pairs: list[tuple[int, int, int]]) -> None:
+async def _remember(session_id: int, pairs: list[tuple[int, int, int]]) -> None:
     """source (chat, message) ↔ copy ids, both ways, so edits and replies find their twin."""
     try:
-        pipe = _redis().pipeline()
+        pipe = aconnection().pipeline(transaction=False)
         for chat_id, message_id, copy_id in pairs:
             pipe.set(_map_key(session_id, chat_id, message_id), copy_id, ex=MAP_TTL_SECONDS)
-        pipe.execute()
+        await pipe.execute()
     except Exception:  # noqa: BLE001 - Redis is disposable: an edit then just isn't mirrored
-        pass
+        log.warning("chats.id_map_unavailable")
 
 
-@sync_to_async(thread_sensitive=False)
-def _lookup(session_id: int, chat_id: int, message_id: int) -> int | None:
+async def _lookup(session_id: int, chat_id: int, message_id: int) -> int | None:
     try:
-        value = _redis().get(_map_key(session_id, chat_id, message_id))
+        value = await aconnection().get(_map_key(session_id, chat_id, message_id))
     except Exception:  # noqa: BLE001
         return None
     return int(value) if value else None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import redis.exceptions
 import structlog
-from asgiref.sync import sync_to_async
 
+from core.redis import aconnection
 from core.redis import connection as redis_connection
 
 log = structlog.get_logger(__name__)
@@ -26,4 +26,13 @@ def allow_sync(key: str, *, limit: int, seconds: int) -> bool:
 
 
 async def allow(key: str, *, limit: int, seconds: int) -> bool:
-    return await sync_to_async(allow_sync, thread_sensitive=False)(key, limit=limit, seconds=seconds)
+    """allow_sync on the event loop (asyncio Redis client, no thread hop)."""
+    try:
+        pipe = aconnection().pipeline()
+        pipe.set(f"ratelimit:{key}", 0, ex=seconds, nx=True)
+        pipe.incr(f"ratelimit:{key}")
+        _, count = await pipe.execute()
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
+        log.warning("ratelimit.redis_unavailable", error=type(exc).__name__)
+        return True
+    return int(count) <= limit

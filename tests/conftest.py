@@ -14,6 +14,7 @@ from django.test import AsyncClient
 from config import telegram as telegram_app
 from config.asgi import application as asgi_application
 from core import asyncdb, clock
+from core import redis as core_redis
 from tests import updates
 from tests.fake_bot_api import FakeBotAPI
 
@@ -114,4 +115,5 @@ async def webhook(telegram):
     yield Webhook(AsyncClient())
     # This test's event loop ends: close what was opened on it.
     await asyncdb.reset()
+    await core_redis.reset()
     await telegram_app.reset()
