@@ -24,6 +24,7 @@ class Candidate:
     helpfulness: float
     strict: bool
     high_risk: bool = False
+    requeued: bool = False
 
 
 @lru_cache(maxsize=512)

@@ -6,19 +6,17 @@ Services never talk to Telegram: they return Notices, and the bot handler or job
 from __future__ import annotations
 
 import datetime as dt
-import heapq
-from collections import defaultdict
+import json
 from dataclasses import dataclass, field
 
-import networkx as nx
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from accounts.models import Member, Topic
 from chats import services as chats_services
 from chats.models import ChatSession
 from core import clock
-from matching import scoring
+from matching import pairing, scoring
 from matching.models import (
     ExperimentAssignment,
     ExperimentSettings,
@@ -128,180 +126,185 @@ def _pair(a: int, b: int) -> tuple[int, int]:
     return (a, b) if a < b else (b, a)
 
 
-def _blocked_pairs(member_ids: list[int]) -> set[tuple[int, int]]:
-    from django.apps import apps
+# The round reads and writes thousands of rows: its SQL passes id lists as one array parameter
+# (`= ANY(%s)`) instead of thousands of placeholders, and reads plain rows, not model instances.
 
-    try:
-        block = apps.get_model("moderation", "Block")
-    except LookupError:
-        return set()
-    rows = block.objects.filter(Q(blocker_id__in=member_ids) | Q(blocked_id__in=member_ids)).values_list(
-        "blocker_id", "blocked_id"
+_M, _MT = Member._meta.db_table, "accounts_membertopic"
+_S, _P, _C = SearchRequest._meta.db_table, Proposal._meta.db_table, ChatSession._meta.db_table
+
+
+def _rows(sql: str, params: tuple) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _lock_queue(now: dt.datetime, limit: int) -> list[int]:
+    """The waiting searches this round owns (another round skips them: never double-booked)."""
+    return [
+        row[0]
+        for row in _rows(
+            f"SELECT id FROM {_S} WHERE status = 'waiting' AND expires_at > %s"
+            " ORDER BY queued_at LIMIT %s FOR UPDATE SKIP LOCKED",
+            (now, limit),
+        )
+    ]
+
+
+def _pool(search_ids: list[int], now: dt.datetime) -> list[scoring.Candidate]:
+    """Who can be paired now, in queue order: not muted, banned, unreachable or in a chat."""
+    from moderation.models import SafetyFlag
+
+    rows = _rows(
+        f"""
+        SELECT s.id, s.member_id, s.arm = 'strict' AND NOT s.widened, s.requeues > 0,
+               m.timezone, m.availability, m.helpfulness,
+               ARRAY(SELECT topic_id FROM {_MT} t WHERE t.member_id = m.id),
+               EXISTS (SELECT 1 FROM {SafetyFlag._meta.db_table} f WHERE f.member_id = m.id
+                       AND f.severity = %s AND f.status = ANY(%s))
+        FROM {_S} s JOIN {_M} m ON m.id = s.member_id
+        WHERE s.id = ANY(%s)
+          AND m.unreachable_since IS NULL AND m.status <> 'deleted'
+          AND (m.muted_until IS NULL OR m.muted_until <= %s)
+          AND NOT (m.status = 'banned' AND (m.banned_until IS NULL OR m.banned_until > %s))
+          AND NOT EXISTS (SELECT 1 FROM {_C} c WHERE c.status = 'active'
+                          AND (c.member_a_id = m.id OR c.member_b_id = m.id))
+        ORDER BY s.queued_at
+        """,
+        (SafetyFlag.Severity.HIGH, list(SafetyFlag.OPEN), search_ids, now, now),
+    )
+    return [
+        scoring.Candidate(
+            member_id=member_id,
+            search_id=search_id,
+            topics=frozenset(topics),
+            timezone=timezone,
+            availability=frozenset(availability),
+            helpfulness=helpfulness,
+            strict=strict,
+            high_risk=high_risk,
+            requeued=requeued,
+        )
+        for search_id, member_id, strict, requeued, timezone, availability, helpfulness, topics, high_risk in rows
+    ]
+
+
+def _excluded_pairs(member_ids: list[int], now: dt.datetime) -> set[tuple[int, int]]:
+    """Pairs never to propose: blocks (forever) and cooldowns (declined, talked recently)."""
+    from moderation.models import Block
+
+    rows = _rows(
+        f"SELECT member_low_id, member_high_id FROM {PairCooldown._meta.db_table}"
+        " WHERE until > %s AND (member_low_id = ANY(%s) OR member_high_id = ANY(%s))"
+        f" UNION ALL SELECT blocker_id, blocked_id FROM {Block._meta.db_table}"
+        " WHERE blocker_id = ANY(%s) OR blocked_id = ANY(%s)",
+        (now, member_ids, member_ids, member_ids, member_ids),
     )
     return {_pair(a, b) for a, b in rows}
 
 
-def _high_risk_members(member_ids: list[int]) -> set[int]:
-    from moderation.models import SafetyFlag
-
-    return set(
-        SafetyFlag.objects.filter(
-            member_id__in=member_ids, severity=SafetyFlag.Severity.HIGH, status__in=SafetyFlag.OPEN
-        ).values_list("member_id", flat=True)
-    )
-
-
 def candidates_for_pool(searches: list[SearchRequest]) -> list[scoring.Candidate]:
-    ids = [s.member_id for s in searches]
-    topics: dict[int, set[int]] = defaultdict(set)
-    from accounts.models import MemberTopic
-
-    for member_id, topic_id in MemberTopic.objects.filter(member_id__in=ids).values_list(
-        "member_id", "topic_id"
-    ):
-        topics[member_id].add(topic_id)
-    high_risk = _high_risk_members(ids)
-    members = {m.pk: m for m in Member.objects.filter(pk__in=ids)}
-    now = clock.now()
-    out = []
-    for search in searches:
-        member = members[search.member_id]
-        if member.is_muted(now) or member.is_banned(now) or not member.is_reachable:
-            continue
-        out.append(
-            scoring.Candidate(
-                member_id=member.pk,
-                search_id=search.pk,
-                topics=frozenset(topics[member.pk]),
-                timezone=member.timezone,
-                availability=frozenset(member.availability),
-                helpfulness=member.helpfulness,
-                strict=search.is_strict,
-                high_risk=member.pk in high_risk,
-            )
-        )
-    return out
+    """The pool for these searches (admin and benchmarks; rounds lock the queue first)."""
+    return _pool([s.pk for s in searches], clock.now())
 
 
-# Each member keeps only their best few candidates in the matching graph: the blossom algorithm
-# is cubic in the worst case, and a member's 11th-best candidate almost never ends up chosen.
+# Each member keeps their best few candidates in the matching graph: a member's 9th-best
+# candidate almost never ends up chosen, and a sparse graph keeps the round fast.
 CANDIDATES_PER_MEMBER = 8
-
-
-# Exact matching runs over windows of the queue (oldest first); members who had candidates but
-# were not paired are carried into the next window. This keeps the cubic blossom algorithm on
-# small graphs and keeps queue order fair, at the price of optimality across distant windows.
-WINDOW = 150
+# A member whose proposal fell through (declined, or the other side was silent) comes first.
+REQUEUED_BONUS = 1.0  # more than any score difference
 
 
 def pair_pool(pool: list[scoring.Candidate], *, excluded: set[tuple[int, int]], high_topics: frozenset[int]):
-    """Pairs for the pool in queue order: [(a, b, score)] (see WINDOW)."""
-    if len(pool) <= 2 * WINDOW:
-        return _pair_exact(pool, excluded=excluded, high_topics=high_topics)[0]
-    result, carry = [], []
-    for start in range(0, len(pool), WINDOW):
-        window = carry + pool[start : start + WINDOW]
-        pairs, connected = _pair_exact(window, excluded=excluded, high_topics=high_topics)
-        result += pairs
-        matched = {c.member_id for a, b, _ in pairs for c in (a, b)}
-        carry = [c for c in window if c.member_id in connected and c.member_id not in matched][:WINDOW]
-    return result
+    """The round's pairs for the whole pool: [(a, b, score)] (see matching.pairing).
 
-
-def _pair_exact(
-    pool: list[scoring.Candidate], *, excluded: set[tuple[int, int]], high_topics: frozenset[int]
-):
-    """Maximum-weight matching over each member's best eligible pairs, and who had any pair."""
-    by_topic: dict[int, list[int]] = defaultdict(list)
-    for index, candidate in enumerate(pool):
-        for topic in candidate.topics:
-            by_topic[topic].append(index)
-    best: dict[int, list[tuple[float, int]]] = defaultdict(list)
-    seen: set[tuple[int, int]] = set()
-    for members in by_topic.values():
-        for i_pos, i in enumerate(members):
-            for j in members[i_pos + 1 :]:
-                key = (i, j) if i < j else (j, i)
-                if key in seen:
-                    continue
-                seen.add(key)
-                a, b = pool[i], pool[j]
-                if _pair(a.member_id, b.member_id) in excluded:
-                    continue
-                value = scoring.score(a, b, high_topics=high_topics)
-                if value is not None:
-                    # Ties are broken pseudo-randomly so that equal candidates spread out.
-                    tie = ((i + 1) * 2654435761 ^ (j + 1) * 40503) % 1000003
-                    best[i].append((value, tie, j))
-                    best[j].append((value, tie, i))
-    graph = nx.Graph()
-    for i, edges in best.items():
-        for value, _tie, j in heapq.nlargest(CANDIDATES_PER_MEMBER, edges):
-            graph.add_edge(i, j, weight=value)
-    matching = nx.max_weight_matching(graph, maxcardinality=False)
-    connected = {pool[i].member_id for i in best}
-    return [(pool[i], pool[j], graph[i][j]["weight"]) for i, j in matching], connected
+    Members whose few best candidates all went to others get a second pass among themselves,
+    so keeping only the best candidates per member does not cost pairs.
+    """
+    pairs: list[tuple[scoring.Candidate, scoring.Candidate, float]] = []
+    remaining = pool
+    for _ in range(3):
+        edges, connected = pairing.candidate_edges(
+            remaining, excluded=excluded, high_topics=high_topics, per_member=CANDIDATES_PER_MEMBER
+        )
+        priority = [REQUEUED_BONUS if c.requeued else 0.0 for c in remaining]
+        found = pairing.match(edges, len(remaining), priority=priority)
+        pairs += [(remaining[i], remaining[j], value) for i, j, value in found]
+        paired = {c.member_id for a, b, _ in pairs for c in (a, b)}
+        remaining = [c for c in remaining if c.member_id in connected and c.member_id not in paired]
+        if len(remaining) < 2 or not found:
+            break
+    return pairs
 
 
 @transaction.atomic
-def round_run(*, limit: int = 2000) -> list[Notice]:
+def round_run(*, limit: int = 20000) -> list[Notice]:
     """Pair the waiting queue as a whole; safe with concurrent rounds (SKIP LOCKED)."""
     now = clock.now()
-    searches = list(
-        SearchRequest.objects.select_for_update(skip_locked=True)
-        .filter(status=SearchRequest.Status.WAITING, expires_at__gt=now)
-        .order_by("queued_at")[:limit]
-    )
-    if len(searches) < 2:
+    search_ids = _lock_queue(now, limit)
+    if len(search_ids) < 2:
         return []
-    ids = [s.member_id for s in searches]
-    busy = set(
-        ChatSession.objects.filter(status=ChatSession.Status.ACTIVE)
-        .filter(Q(member_a_id__in=ids) | Q(member_b_id__in=ids))
-        .values_list("member_a_id", "member_b_id")
-        .iterator()
-    )
-    busy_ids = {m for pair in busy for m in pair}
-    pool = [c for c in candidates_for_pool(searches) if c.member_id not in busy_ids]
-    excluded = {
-        (low, high)
-        for low, high in PairCooldown.objects.filter(until__gt=now)
-        .filter(Q(member_low_id__in=ids) | Q(member_high_id__in=ids))
-        .values_list("member_low_id", "member_high_id")
-    } | _blocked_pairs(ids)
+    pool = _pool(search_ids, now)
+    excluded = _excluded_pairs([c.member_id for c in pool], now)
     high_topics = frozenset(
         Topic.objects.filter(sensitivity=Topic.Sensitivity.HIGH).values_list("pk", flat=True)
     )
-    notices: list[Notice] = []
-    by_search = {s.pk: s for s in searches}
-    for a, b, value in pair_pool(pool, excluded=excluded, high_topics=high_topics):
-        search_a, search_b = by_search[a.search_id], by_search[b.search_id]
-        proposal = Proposal.objects.create(
-            member_a_id=a.member_id,
-            member_b_id=b.member_id,
-            search_a=search_a,
-            search_b=search_b,
-            score=value,
-            shared_topic_ids=sorted(a.topics & b.topics),
-            arm=search_a.arm if search_a.arm == search_b.arm else "mixed",
-            created_at=now,
-            expires_at=now + PROPOSAL_TTL,
+    pairs = pair_pool(pool, excluded=excluded, high_topics=high_topics)
+    if not pairs:
+        return []
+    arms = dict(
+        _rows(
+            f"SELECT id, arm FROM {_S} WHERE id = ANY(%s)",
+            (search_ids,),
         )
-        for search in (search_a, search_b):
-            search.status = SearchRequest.Status.PROPOSED
-            search.first_proposal_at = search.first_proposal_at or now
-            search.save(update_fields=["status", "first_proposal_at"])
+    )
+    proposal_ids = [
+        row[0]
+        for row in _rows(
+            f"""
+            INSERT INTO {_P} (member_a_id, member_b_id, search_a_id, search_b_id, score, shared_topic_ids,
+                              arm, status, decision_a, decision_b, created_at, expires_at)
+            SELECT a, b, sa, sb, score, topics::jsonb, arm, 'waiting', '', '', %s, %s
+            FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::float8[], %s::text[], %s::text[])
+                 AS t(a, b, sa, sb, score, topics, arm)
+            RETURNING id
+            """,
+            (
+                now,
+                now + PROPOSAL_TTL,
+                [a.member_id for a, _, _ in pairs],
+                [b.member_id for _, b, _ in pairs],
+                [a.search_id for a, _, _ in pairs],
+                [b.search_id for _, b, _ in pairs],
+                [value for _, _, value in pairs],
+                [json.dumps(sorted(a.topics & b.topics)) for a, b, _ in pairs],
+                [_pair_arm(arms[a.search_id], arms[b.search_id]) for a, b, _ in pairs],
+            ),
+        )
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_S} SET status = 'proposed', first_proposal_at = COALESCE(first_proposal_at, %s)"
+            " WHERE id = ANY(%s)",
+            (now, [c.search_id for a, b, _ in pairs for c in (a, b)]),
+        )
+    notices: list[Notice] = []
+    for proposal_id, (a, b, _) in zip(proposal_ids, pairs, strict=True):
         for me, other in ((a, b), (b, a)):
             notices.append(
                 Notice(
                     me.member_id,
                     "matching/proposal",
-                    {"partner_id": other.member_id, "proposal_id": proposal.pk},
+                    {"partner_id": other.member_id, "proposal_id": proposal_id},
                     "proposal",
-                    proposal.pk,
+                    proposal_id,
                 )
             )
     return notices
+
+
+def _pair_arm(arm_a: str, arm_b: str) -> str:
+    return arm_a if arm_a == arm_b else "mixed"
 
 
 @transaction.atomic

@@ -1,0 +1,217 @@
+"""How a round pairs the waiting queue: every pair scored at once, then a matching.
+
+1. `candidate_edges`: every waiting member against every other, vectorised with numpy (shared
+   topics are a product of one-hot matrices; time overlap is a table over the few hundred
+   distinct (timezone, windows) classes; the rules and the score are exactly
+   `matching.scoring.score`, which stays the readable reference and is tested against this).
+   Each member keeps their best `per_member` eligible candidates.
+2. `match`: over those edges, an exact maximum-weight matching (networkx blossom) while the pool
+   is small enough for it; above that, edges in order of score (a greedy matching: at least half
+   the optimum's weight, in practice within a few per cent, see bench/matching.py) followed by
+   augmenting paths of length three, which pair members the greedy pass left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from matching import scoring
+
+EXACT_LIMIT = 300  # blossom is cubic: exact up to this many members, greedy + augmentation above
+ROW_BLOCK = 64  # rows scored at a time (scratch memory: 3 × ROW_BLOCK × pool)
+
+
+@dataclass
+class Encoded:
+    topics: np.ndarray  # n × topics one-hot (float32), so shared topics are one matrix product
+    high: np.ndarray | None  # the same for high-sensitivity topics only
+    need: np.ndarray  # shared topics each member needs (2 strict, 1 soft)
+    time_class: np.ndarray  # index into `overlap`: members with the same timezone and windows
+    overlap: np.ndarray  # class × class time overlap (0: their times never meet)
+    half_help: np.ndarray  # 0.1 · helpfulness: the pair's 0.2 · mean is the sum of both
+    high_risk: np.ndarray
+
+
+def encode(pool: Sequence[scoring.Candidate], high_topics: frozenset[int]) -> Encoded:
+    topic_ids = sorted({t for c in pool for t in c.topics})
+    topic_index = {t: i for i, t in enumerate(topic_ids)}
+    topics = np.zeros((len(pool), max(len(topic_ids), 1)), dtype=np.float32)
+    for row, c in enumerate(pool):
+        topics[row, [topic_index[t] for t in c.topics]] = 1
+    high_columns = [topic_index[t] for t in topic_ids if t in high_topics]
+    high = None
+    if high_columns:
+        high = np.zeros_like(topics)
+        high[:, high_columns] = topics[:, high_columns]
+    # Time overlap depends only on (timezone, windows): a few hundred classes, scored once.
+    classes: dict[tuple, int] = {}
+    members_of: list[scoring.Candidate] = []
+    time_class = np.empty(len(pool), dtype=np.int32)
+    for row, c in enumerate(pool):
+        key = (c.timezone, c.availability)
+        if key not in classes:
+            classes[key] = len(classes)
+            members_of.append(c)
+        time_class[row] = classes[key]
+    overlap = _overlap_table(members_of)
+    return Encoded(
+        topics=topics,
+        high=high,
+        need=np.array([2 if c.strict else 1 for c in pool], dtype=np.float32),
+        time_class=time_class,
+        overlap=overlap,
+        half_help=np.array([0.1 * c.helpfulness for c in pool], dtype=np.float32),
+        high_risk=np.array([c.high_risk for c in pool], dtype=bool),
+    )
+
+
+def _overlap_table(members: list[scoring.Candidate]) -> np.ndarray:
+    """scoring.time_overlap for every pair of classes, vectorised (classes² can be 10⁵+)."""
+    parts_of = ("morning", "day", "evening", "night")
+    kinds_of = ("weekdays", "weekends")
+    tz = np.array([scoring.utc_offset_hours(c.timezone) for c in members], dtype=np.float32)
+    parts = np.array([sum(1 << i for i, p in enumerate(parts_of) if p in c.availability) for c in members])
+    kinds = np.array([sum(1 << i for i, k in enumerate(kinds_of) if k in c.availability) for c in members])
+    gap = np.abs(tz[:, None] - tz[None, :])
+    p_a, p_b, k_a, k_b = parts[:, None], parts[None, :], kinds[:, None], kinds[None, :]
+    both = (p_a != 0) & (p_b != 0)
+    share = np.bitwise_count(p_a & p_b) / np.maximum(np.bitwise_count(p_a | p_b), 1)
+    overlap = np.where(both, share, 0.5) * (1 - gap / (2 * scoring.MAX_TZ_GAP_HOURS))
+    never = (gap > scoring.MAX_TZ_GAP_HOURS) | (both & ((p_a & p_b) == 0))
+    never |= (k_a != 0) & (k_b != 0) & ((k_a & k_b) == 0)
+    return np.where(never, 0, overlap).astype(np.float32)
+
+
+class _Buffers:
+    """Scratch arrays reused for every block: fresh 10 MB temporaries cost more in page faults
+    than the arithmetic itself."""
+
+    def __init__(self, rows: int, n: int):
+        self.shared = np.empty((rows, n), dtype=np.float32)
+        self.tmp = np.empty((rows, n), dtype=np.float32)
+        self.refused = np.empty((rows, n), dtype=bool)
+        self.flag = np.empty((rows, n), dtype=bool)
+
+
+def score_block(enc: Encoded, rows: slice, buffers: _Buffers | None = None) -> np.ndarray:
+    """Scores (float32) of members `rows` against the whole pool; -1 where not allowed.
+
+    Same rules and formula as scoring.score; values agree with it to float32 precision (≈1e-7).
+    The result lives in `buffers` (valid until the next call with them).
+    """
+    count = rows.stop - (rows.start or 0)
+    n = enc.topics.shape[0]
+    buffers = buffers or _Buffers(count, n)
+    shared, tmp = buffers.shared[:count], buffers.tmp[:count]
+    refused, flag = buffers.refused[:count], buffers.flag[:count]
+    score = np.empty((count, n), dtype=np.float32)
+    np.matmul(enc.topics[rows], enc.topics.T, out=shared)
+    np.minimum(shared, 5, out=score)
+    score *= np.float32(0.12)
+    np.take(enc.overlap[enc.time_class[rows]], enc.time_class, axis=1, out=tmp)
+    np.less_equal(tmp, 0, out=refused)
+    tmp *= np.float32(0.2)
+    score += tmp
+    score += enc.half_help[rows, None]
+    score += enc.half_help[None, :]
+    np.maximum(enc.need[rows, None], enc.need[None, :], out=tmp)
+    np.less(shared, tmp, out=flag)
+    refused |= flag
+    if enc.high is not None:  # a single shared topic that is a crisis topic for both
+        np.matmul(enc.high[rows], enc.high.T, out=tmp)
+        np.equal(tmp, 1, out=flag)
+        flag &= shared == 1
+        refused |= flag
+    for r in np.flatnonzero(enc.high_risk[rows]):  # never two people in acute crisis (rare)
+        refused[r] |= enc.high_risk
+    np.putmask(score, refused, -1)
+    start = rows.start or 0
+    diagonal = np.arange(count)
+    score[diagonal, diagonal + start] = -1  # not with oneself
+    return score
+
+
+def candidate_edges(
+    pool: Sequence[scoring.Candidate],
+    *,
+    excluded: set[tuple[int, int]],
+    high_topics: frozenset[int],
+    per_member: int = 8,
+) -> tuple[list[tuple[int, int, float]], set[int]]:
+    """Each member's best `per_member` candidates as edges (i < j, score), and who had any."""
+    enc = encode(pool, high_topics)
+    n = len(pool)
+    k = min(per_member, n - 1)
+    if k <= 0:
+        return [], set()
+    position = {c.member_id: i for i, c in enumerate(pool)}
+    banned = [(position[a], position[b]) for a, b in excluded if a in position and b in position]
+    # Equal scores are common; a fixed pseudo-random tie-break (below the scores' precision)
+    # spreads the chosen candidates instead of piling them on the same few members.
+    jitter = np.random.default_rng(n).random((min(ROW_BLOCK, n), n), dtype=np.float32) * np.float32(1e-7)
+    found_i, found_j, found_v = [], [], []
+    buffers = _Buffers(min(ROW_BLOCK, n), n)
+    for start in range(0, n, ROW_BLOCK):
+        rows = slice(start, min(start + ROW_BLOCK, n))
+        block = score_block(enc, rows, buffers)
+        for i, j in banned:
+            for a, b in ((i, j), (j, i)):
+                if start <= a < rows.stop:
+                    block[a - start, b] = -1
+        ranked = np.add(block, jitter[: block.shape[0]], out=buffers.tmp[: block.shape[0]])
+        top = np.argpartition(ranked, n - k, axis=1)[:, n - k :]
+        values = np.take_along_axis(block, top, axis=1)
+        keep = values >= 0
+        found_i.append(np.broadcast_to(np.arange(rows.start, rows.stop)[:, None], top.shape)[keep])
+        found_j.append(top[keep])
+        found_v.append(values[keep])
+    i_all, j_all = np.concatenate(found_i), np.concatenate(found_j)
+    v_all = np.round(np.concatenate(found_v).astype(np.float64), 6)
+    low, high = np.minimum(i_all, j_all), np.maximum(i_all, j_all)
+    _, first = np.unique(low.astype(np.int64) * n + high, return_index=True)
+    edges = list(zip(low[first].tolist(), high[first].tolist(), v_all[first].tolist(), strict=True))
+    connected = {pool[i].member_id for i in np.unique(i_all).tolist()}
+    return edges, connected
+
+
+def match(edges: list[tuple[int, int, float]], n: int, *, priority: Sequence[float] | None = None):
+    """A matching over the candidate edges: [(i, j, score)]. `priority` (per member, ≥ 0) is
+    added to the weight of that member's edges, so requeued members are served first."""
+    bonus = priority or [0.0] * n
+
+    def weight(i: int, j: int, value: float) -> float:
+        return value + bonus[i] + bonus[j]
+
+    if n <= EXACT_LIMIT:
+        graph = nx.Graph()
+        for i, j, value in edges:
+            graph.add_edge(i, j, weight=weight(i, j, value), score=value)
+        return [(i, j, graph[i][j]["score"]) for i, j in nx.max_weight_matching(graph)]
+    ordered = sorted(edges, key=lambda e: (-weight(*e), e[0], e[1]))
+    mate: dict[int, int] = {}
+    value_of: dict[tuple[int, int], float] = {}
+    adjacency: dict[int, list[int]] = {}
+    for i, j, value in ordered:
+        adjacency.setdefault(i, []).append(j)
+        adjacency.setdefault(j, []).append(i)
+        value_of[(i, j)] = value_of[(j, i)] = value
+        if i not in mate and j not in mate:
+            mate[i], mate[j] = j, i
+    # Augmenting paths u – v = w – x (u, x free): swap to u = v, w = x, one more pair.
+    for u in list(adjacency):
+        if u in mate:
+            continue
+        for v in adjacency[u]:
+            w = mate.get(v)
+            if w is None:
+                mate[u], mate[v] = v, u
+                break
+            x = next((x for x in adjacency[w] if x != u and x not in mate), None)
+            if x is not None:
+                mate[u], mate[v], mate[w], mate[x] = v, u, x, w
+                break
+    return [(i, j, value_of[(i, j)]) for i, j in mate.items() if i < j]
