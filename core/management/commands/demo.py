@@ -30,28 +30,59 @@ class Command(BaseCommand):
         settings.TELEGRAM_BOT_TOKEN = settings.TELEGRAM_BOT_TOKEN or "123456:DEMO"
         settings.TELEGRAM_WEBHOOK_SECRET = settings.TELEGRAM_WEBHOOK_SECRET or "demo-secret"
         self._forget_demo_members()
+        anna, boris = DEMO_TG_ID, DEMO_PEER_ID
         script = [
-            ("/start", lambda: updates.command(DEMO_TG_ID, "start")),
-            ("/help", lambda: updates.command(DEMO_TG_ID, "help")),
-            ("/whatever", lambda: updates.command(DEMO_TG_ID, "whatever")),
-            ("[✅ Согласен(на) с правилами]", lambda: self._tap(server, DEMO_TG_ID, "Согласен")),
-            ("[Мне есть 18]", lambda: self._tap(server, DEMO_TG_ID, "есть 18")),
-            ("Тихий лис", lambda: updates.message(DEMO_TG_ID, "Тихий лис")),
-            ("[Москва]", lambda: self._tap(server, DEMO_TG_ID, "Москва")),
-            ("[Выгорание]", lambda: self._tap(server, DEMO_TG_ID, "Выгорание")),
-            ("[Тревога]", lambda: self._tap(server, DEMO_TG_ID, "Тревога", on_last_with_buttons=True)),
-            ("[Готово]", lambda: self._tap(server, DEMO_TG_ID, "Готово", on_last_with_buttons=True)),
-            ("[Выговориться]", lambda: self._tap(server, DEMO_TG_ID, "Выговориться")),
-            ("[Готово]", lambda: self._tap(server, DEMO_TG_ID, "Готово")),
-            ("[Вечер]", lambda: self._tap(server, DEMO_TG_ID, "Вечер")),
-            ("[Готово]", lambda: self._tap(server, DEMO_TG_ID, "Готово")),
-            ("[Пропустить]", lambda: self._tap(server, DEMO_TG_ID, "Пропустить")),
-            ("/sos", lambda: updates.command(DEMO_TG_ID, "sos")),
-        ]
+            (anna, "/start", lambda: updates.command(anna, "start")),
+            (anna, "/whatever", lambda: updates.command(anna, "whatever")),
+            *self._onboarding(server, anna, "Тихий лис"),
+            (anna, "/sos", lambda: updates.command(anna, "sos")),
+            (boris, "/start", lambda: updates.command(boris, "start")),
+            *self._onboarding(server, boris, "Светлая сова"),
+            (anna, "/find", lambda: updates.command(anna, "find")),
+            (boris, "/find", lambda: updates.command(boris, "find")),
+            (None, "⏱ раунд подбора (задача django-rq)", self._round),
+            (anna, "[✅ Принять]", lambda: self._tap(server, anna, "Принять")),
+            (boris, "[✅ Принять]", lambda: self._tap(server, boris, "Принять")),
+            (anna, "Привет! Я тоже выгорела на работе, как ты?", lambda: updates.message(anna, "Привет! Я тоже выгорела на работе, как ты?")),
+            (boris, "Спасибо, что написала. Держусь, но тяжело.", lambda: updates.message(boris, "Спасибо, что написала. Держусь, но тяжело.")),
+            (anna, "мой номер +7 999 123-45-67", lambda: updates.message(anna, "мой номер +7 999 123-45-67")),
+            (anna, "[Не отправлять]", lambda: self._tap(server, anna, "Не отправлять")),
+            (anna, "/end", lambda: updates.command(anna, "end")),
+            (anna, "[Да, завершить]", lambda: self._tap(server, anna, "Да, завершить")),
+            (boris, "[5]", lambda: self._tap(server, boris, "5")),
+            (boris, "[Меня выслушали]", lambda: self._tap(server, boris, "Меня выслушали")),
+            (boris, "[🔁 Предложить поговорить снова]", lambda: self._tap(server, boris, "поговорить снова")),
+        ]  # fmt: skip
         try:
             asyncio.run(self._play(server, script))
         finally:
             server.stop()
+
+    def _onboarding(self, server, tg_id: int, pseudonym: str) -> list:
+        from tests import updates
+
+        tap = self._tap
+        return [
+            (tg_id, "[✅ Согласен(на) с правилами]", lambda: tap(server, tg_id, "Согласен")),
+            (tg_id, "[Мне есть 18]", lambda: tap(server, tg_id, "есть 18")),
+            (tg_id, pseudonym, lambda: updates.message(tg_id, pseudonym)),
+            (tg_id, "[Москва]", lambda: tap(server, tg_id, "Москва")),
+            (tg_id, "[Выгорание]", lambda: tap(server, tg_id, "Выгорание")),
+            (tg_id, "[Тревога]", lambda: tap(server, tg_id, "Тревога", on_last_with_buttons=True)),
+            (tg_id, "[Готово]", lambda: tap(server, tg_id, "Готово", on_last_with_buttons=True)),
+            (tg_id, "[Выговориться]", lambda: tap(server, tg_id, "Выговориться")),
+            (tg_id, "[Готово]", lambda: tap(server, tg_id, "Готово")),
+            (tg_id, "[Вечер]", lambda: tap(server, tg_id, "Вечер")),
+            (tg_id, "[Готово]", lambda: tap(server, tg_id, "Готово")),
+            (tg_id, "[Пропустить]", lambda: tap(server, tg_id, "Пропустить")),
+        ]
+
+    @staticmethod
+    def _round():
+        """What the worker does after /find: one matching round (returns no update)."""
+        from matching.tasks import matching_round
+
+        return matching_round
 
     def _forget_demo_members(self) -> None:
         from accounts.models import Member
@@ -71,19 +102,30 @@ class Command(BaseCommand):
 
     async def _play(self, server, script) -> None:
         client = AsyncClient()
-        for said, build in script:
+        names = {DEMO_TG_ID: "Анна", DEMO_PEER_ID: "Борис"}
+        for who, said, build in script:
             update = build()
-            self.stdout.write(self.style.HTTP_INFO(f"\n👤 участник: {said}"))
             before = len(server.calls)
-            response = await client.post(
-                "/telegram/webhook",
-                data=update,
-                content_type="application/json",
-                headers={"X-Telegram-Bot-Api-Secret-Token": settings.TELEGRAM_WEBHOOK_SECRET},
-            )
+            if who is None:  # a background job, run as the worker would
+                self.stdout.write(self.style.WARNING(f"\n{said}"))
+                await asyncio.to_thread(update)
+            else:
+                self.stdout.write(self.style.HTTP_INFO(f"\n👤 {names[who]}: {said}"))
+                response = await client.post(
+                    "/telegram/webhook",
+                    data=update,
+                    content_type="application/json",
+                    headers={"X-Telegram-Bot-Api-Secret-Token": settings.TELEGRAM_WEBHOOK_SECRET},
+                )
             for call in server.calls[before:]:
-                if call.text and call.ok and call.method != "answerCallbackQuery":
-                    self.stdout.write(f"🤖 бот ({call.method}):\n{_plain(call.text)}")
+                if not call.ok or call.method == "answerCallbackQuery":
+                    continue
+                to = names.get(call.chat_id, call.chat_id)
+                if call.method == "copyMessage":
+                    self.stdout.write(f"🤖 → {to}: (анонимная копия сообщения, copyMessage)")
+                elif call.text:
+                    self.stdout.write(f"🤖 → {to} ({call.method}):\n{_plain(call.text)}")
                     if call.button_texts():
                         self.stdout.write("   [" + "] [".join(call.button_texts()) + "]")
-            self.stdout.write(self.style.SUCCESS(f"   webhook answered {response.status_code}"))
+            if who is not None:
+                self.stdout.write(self.style.SUCCESS(f"   webhook answered {response.status_code}"))
