@@ -178,24 +178,37 @@ def candidate_edges(
     return edges, connected
 
 
-def match(edges: list[tuple[int, int, float]], n: int, *, priority: Sequence[float] | None = None):
+def match(
+    edges: list[tuple[int, int, float]],
+    n: int,
+    *,
+    priority: Sequence[float] | None = None,
+    exact: bool = True,
+):
     """A matching over the candidate edges: [(i, j, score)]. `priority` (per member, ≥ 0) is
-    added to the weight of that member's edges, so requeued members are served first."""
+    added to the weight of that member's edges, so requeued members are served first.
+    Exact (blossom) while n ≤ EXACT_LIMIT unless `exact` is off."""
     bonus = priority or [0.0] * n
 
     def weight(i: int, j: int, value: float) -> float:
         return value + bonus[i] + bonus[j]
 
-    if n <= EXACT_LIMIT:
+    if exact and n <= EXACT_LIMIT:
         graph = nx.Graph()
         for i, j, value in edges:
             graph.add_edge(i, j, weight=weight(i, j, value), score=value)
         return [(i, j, graph[i][j]["score"]) for i, j in nx.max_weight_matching(graph)]
-    ordered = sorted(edges, key=lambda e: (-weight(*e), e[0], e[1]))
+    if not edges:
+        return []
+    first, second, values = (np.array(column) for column in zip(*edges, strict=True))
+    extra = np.asarray(bonus, dtype=np.float64)
+    order = np.lexsort((second, first, -(values + extra[first] + extra[second])))
     mate: dict[int, int] = {}
     value_of: dict[tuple[int, int], float] = {}
     adjacency: dict[int, list[int]] = {}
-    for i, j, value in ordered:
+    for i, j, value in zip(
+        first[order].tolist(), second[order].tolist(), values[order].tolist(), strict=True
+    ):
         adjacency.setdefault(i, []).append(j)
         adjacency.setdefault(j, []).append(i)
         value_of[(i, j)] = value_of[(j, i)] = value

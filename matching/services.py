@@ -223,12 +223,12 @@ def pair_pool(pool: list[scoring.Candidate], *, excluded: set[tuple[int, int]], 
     """
     pairs: list[tuple[scoring.Candidate, scoring.Candidate, float]] = []
     remaining = pool
-    for _ in range(3):
+    for attempt in range(3):
         edges, connected = pairing.candidate_edges(
             remaining, excluded=excluded, high_topics=high_topics, per_member=CANDIDATES_PER_MEMBER
         )
         priority = [REQUEUED_BONUS if c.requeued else 0.0 for c in remaining]
-        found = pairing.match(edges, len(remaining), priority=priority)
+        found = pairing.match(edges, len(remaining), priority=priority, exact=attempt == 0)
         pairs += [(remaining[i], remaining[j], value) for i, j, value in found]
         paired = {c.member_id for a, b, _ in pairs for c in (a, b)}
         remaining = [c for c in remaining if c.member_id in connected and c.member_id not in paired]
