@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import warnings
 
 import django_rq
 import structlog
 from telegram.error import BadRequest, RetryAfter
+from telegram.warnings import PTBUserWarning
 
 from config.telegram import build_bot
 from core import clock
@@ -110,10 +112,13 @@ async def star_transactions() -> list[dict]:
     found: list[dict] = []
     async with build_bot() as bot:
         for page in range(MAX_PAGES):
-            result = await bot.do_api_request(
-                "getStarTransactions",
-                api_kwargs={"offset": page * TRANSACTIONS_PAGE, "limit": TRANSACTIONS_PAGE},
-            )
+            # Raw JSON on purpose: a transaction partner type PTB does not know yet must not stop us.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", PTBUserWarning)
+                result = await bot.do_api_request(
+                    "getStarTransactions",
+                    api_kwargs={"offset": page * TRANSACTIONS_PAGE, "limit": TRANSACTIONS_PAGE},
+                )
             batch = (result or {}).get("transactions", [])
             found += batch
             if len(batch) < TRANSACTIONS_PAGE:
