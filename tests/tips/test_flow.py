@@ -240,3 +240,40 @@ async def test_paysupport_with_the_question_inline_opens_the_ticket_at_once(webh
     await webhook.command(ANNA, "paysupport", "не пришёл чек")
     assert "принято" in telegram.last_to(ANNA).text
     assert (await SupportTicket.objects.aget()).text == "не пришёл чек"
+
+
+def _metric(body: str, name: str) -> float:
+    for line in body.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def test_payments_are_counted_for_prometheus(webhook, telegram):
+    await sync_to_async(conversation)()
+    before = (await webhook.client.get("/metrics")).content.decode()
+    invoice = await ask_invoice(webhook, telegram, "25 ⭐")
+    await webhook.send(updates.successful_payment(ANNA, invoice["payload"], 25, "charge-metrics"))
+    await webhook.send(updates.pre_checkout_query(ANNA, invoice["payload"], 25))
+    after = (await webhook.client.get("/metrics")).content.decode()
+    assert _metric(after, "tno_stars_total") - _metric(before, "tno_stars_total") == 25
+    for status in ("invoiced", "paid", "refused"):
+        name = f'tno_tips_total{{status="{status}"}}'
+        assert _metric(after, name) - _metric(before, name) == 1, status
+
+
+async def test_a_tips_journey_logs_no_telegram_id_or_support_text(webhook, telegram, caplog, capfd):
+    import logging
+
+    await sync_to_async(conversation)()
+    capfd.readouterr()
+    caplog.set_level(logging.DEBUG)
+    invoice = await ask_invoice(webhook, telegram)
+    await webhook.send(updates.pre_checkout_query(ANNA, invoice["payload"], 11))
+    await webhook.send(updates.successful_payment(ANNA, invoice["payload"], 10, "charge-log"))
+    await webhook.send(updates.successful_payment(ANNA, "forged", 3, "charge-log-2"))
+    await webhook.command(ANNA, "paysupport", "моя-личная-жалоба")
+    logged = caplog.text + "".join(capfd.readouterr())
+    assert "tips.payment_unknown_payload" in logged  # the logs are really captured
+    for secret in (str(ANNA), str(BORIS), "Анна", "Борис", "моя-личная-жалоба"):
+        assert secret not in logged, secret
