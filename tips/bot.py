@@ -105,6 +105,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat_id, tg_id = update.effective_chat.id, update.effective_user.id
     if action == "give" and len(parts) == 4 and parts[2].isdigit() and parts[3].isdigit():
         await query.answer()
+        if not await allow(f"tips:tap:{pseudonymous_ref(tg_id)}:{query.data}", limit=1, seconds=3):
+            return  # a double tap: the invoice is already on its way
         await _invoice(context.bot, chat_id, tg_id, int(parts[2]), int(parts[3]))
     elif action == "custom" and len(parts) == 3 and parts[2].isdigit():
         offer = await db_call(services.tip_custom_start, tg_id=tg_id, session_id=int(parts[2]))

@@ -19,6 +19,7 @@ from tips.models import Mismatch, SupportTicket, Tip, TipSettings
 log = structlog.get_logger(__name__)
 
 PRESETS = (5, 10, 25, 50)
+INVOICE_REUSE = dt.timedelta(hours=1)
 SUPPORT_TEXT_MAX = 2000
 
 
@@ -103,14 +104,21 @@ def tip_invoice_create(*, tg_id: int, session_id: int, amount: int) -> Invoice:
         raise Refusal(eligibility.reason)
     if member.awaiting.startswith("tips:"):
         awaiting_clear(member_id=member.pk)
-    tip = Tip.objects.create(
+    # The same amount asked again soon reuses the unpaid invoice instead of piling up new ones.
+    tip = Tip.objects.filter(
+        payer=member,
+        session_id=eligibility.session_id,
+        amount=amount,
+        status=Tip.Status.PENDING,
+        created_at__gte=clock.now() - INVOICE_REUSE,
+    ).first() or Tip.objects.create(
         session_id=eligibility.session_id,
         payer=member,
         recipient_id=eligibility.partner_id,
         amount=amount,
         commission_percent=limits.commission_percent,
     )
-    return Invoice(tip.pk, amount, tip_payload.sign(tip_id=tip.pk, amount=amount), limits.commission_percent)
+    return Invoice(tip.pk, amount, tip_payload.sign(tip_id=tip.pk, amount=amount), tip.commission_percent)
 
 
 def parse_amount(text: str | None) -> int | None:

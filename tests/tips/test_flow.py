@@ -277,3 +277,18 @@ async def test_a_tips_journey_logs_no_telegram_id_or_support_text(webhook, teleg
     assert "tips.payment_unknown_payload" in logged  # the logs are really captured
     for secret in (str(ANNA), str(BORIS), "Анна", "Борис", "моя-личная-жалоба"):
         assert secret not in logged, secret
+
+
+async def test_a_double_tap_sends_one_invoice_and_asking_again_reuses_the_unpaid_one(webhook, telegram):
+    await sync_to_async(conversation)()
+    anna = MemberJourney(webhook, telegram, ANNA)
+    offer = await anna.command("tips")
+    await anna.tap("10 ⭐", on=offer)
+    await anna.tap("10 ⭐", on=offer)
+    invoices = telegram.calls_for(ANNA, "sendInvoice")
+    assert len(invoices) == 1
+    await anna.tap("Другая сумма", on=offer)
+    await anna.say("10")
+    invoices = telegram.calls_for(ANNA, "sendInvoice")
+    assert len(invoices) == 2 and invoices[0].params["payload"] == invoices[1].params["payload"]
+    assert await Tip.objects.acount() == 1
