@@ -170,3 +170,12 @@ def test_mismatches_are_listed_and_resolved(client):
     client.post(url, {"action": "resolve", "_selected_action": [Mismatch.objects.get().pk]})
     assert "tx-1" not in client.get(url, {"resolved": "no"}).content.decode()
     assert Mismatch.objects.get().resolved_by.username == "mod"
+
+
+def test_tips_are_found_by_ref_charge_id_or_conversation(client, tip):
+    client.force_login(_staff("mod", "Moderators"))
+    url = reverse("admin:tips_tip_changelist")
+    for query in (tip.payer.ref, "charge-admin", str(tip.session_id)):
+        assert "оплачено 1 на 25 ⭐" in client.get(url, {"q": query}).content.decode(), query
+    nothing = client.get(url, {"q": "no-such-thing"})
+    assert nothing.status_code == 200 and "оплачено 0 на 0 ⭐" in nothing.content.decode()

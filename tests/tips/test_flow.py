@@ -260,6 +260,13 @@ async def test_payments_are_counted_for_prometheus(webhook, telegram):
     for status in ("invoiced", "paid", "refused"):
         name = f'tno_tips_total{{status="{status}"}}'
         assert _metric(after, name) - _metric(before, name) == 1, status
+    await webhook.command(ANNA, "paysupport", "вопрос")
+    from core import collectors
+
+    collectors._state._cached_at = 0.0  # the state gauges are cached for 5 s between scrapes
+    state = (await webhook.client.get("/metrics")).content.decode()
+    assert _metric(state, "tno_open_payment_tickets") == 1
+    assert _metric(state, "tno_open_tip_mismatches") == 0
 
 
 async def test_a_tips_journey_logs_no_telegram_id_or_support_text(webhook, telegram, caplog, capfd):
