@@ -377,7 +377,12 @@ class Reconciliation:
 
 
 def _user_partner(partner: dict | None) -> bool:
-    return bool(partner) and partner.get("type") == "user"
+    """A member paying an invoice of ours (or its refund), not paid media, gifts or transfers."""
+    return (
+        bool(partner)
+        and partner.get("type") == "user"
+        and partner.get("transaction_type", "invoice_payment") == "invoice_payment"
+    )
 
 
 @transaction.atomic

@@ -55,6 +55,13 @@ def test_reconciliation_lists_each_kind_of_difference_once(telegram):
         _payment("refunded-there", 50, earlier),
         _refund("refunded-there", 50, earlier),
         _payment("just-now", 7, clock.now()),  # its successful_payment may still be on its way
+        {**_payment("gift", 3, earlier), "source": {"type": "user", "transaction_type": "gift_purchase"}},
+        {
+            "id": "withdrawal",
+            "amount": 500,
+            "date": int(earlier.timestamp()),
+            "receiver": {"type": "fragment"},
+        },
     ):
         telegram.add_star_transaction(transaction)
 
