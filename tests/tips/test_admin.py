@@ -179,3 +179,24 @@ def test_tips_are_found_by_ref_charge_id_or_conversation(client, tip):
         assert "оплачено 1 на 25 ⭐" in client.get(url, {"q": query}).content.decode(), query
     nothing = client.get(url, {"q": "no-such-thing"})
     assert nothing.status_code == 200 and "оплачено 0 на 0 ⭐" in nothing.content.decode()
+
+
+def test_an_answer_that_cannot_reach_the_member_is_listed_as_not_delivered(
+    client, telegram, tip, django_capture_on_commit_callbacks
+):
+    from accounts.models import Member
+
+    ticket = SupportTicket.objects.create(member=tip.payer, text="Где звёзды?")
+    Member.objects.filter(pk=tip.payer_id).update(unreachable_since=clock.now())
+    client.force_login(_staff("mod", "Moderators"))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:tips_supportticket_change", args=[ticket.pk]),
+            {"status": "open", "answer": "Вернули."},
+        )
+    run_jobs()
+    assert telegram.texts_to(ANNA) == []
+    listing = client.get(reverse("admin:tips_supportticket_changelist"), {"answered": "not_delivered"})
+    assert "Где звёзды?" in listing.content.decode()
+    waiting = client.get(reverse("admin:tips_supportticket_changelist"), {"answered": "waiting"})
+    assert "Где звёзды?" not in waiting.content.decode()
