@@ -45,6 +45,7 @@ COMMANDS = (
     "stop",
     "end",
     "tips",
+    "paysupport",
     "report",
     "block",
     "sos",

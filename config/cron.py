@@ -13,3 +13,7 @@ cron.register(matching_sweep, queue_name="default", interval=30)
 from chats.tasks import sessions_sweep  # noqa: E402
 
 cron.register(sessions_sweep, queue_name="default", interval=60)
+
+from tips.tasks import tips_reconcile  # noqa: E402
+
+cron.register(tips_reconcile, queue_name="default", cron="41 * * * *")

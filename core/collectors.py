@@ -56,6 +56,8 @@ class StateCollector:
             "tno_open_reports": ("Reports not yet resolved", "moderation.Report", {"status__in": ["new", "in_review"]}),
             "tno_open_safety_flags": ("Safety flags not yet resolved", "moderation.SafetyFlag", {"status__in": ["new", "in_review"]}),
             "tno_dead_letters_open": ("Dead-lettered updates waiting for staff", "core.DeadLetterUpdate", {"status__in": ["new", "failed_again"]}),
+            "tno_open_payment_tickets": ("/paysupport tickets not yet answered", "tips.SupportTicket", {"status": "open"}),
+            "tno_open_tip_mismatches": ("Reconciliation mismatches not yet resolved", "tips.Mismatch", {"resolved_at__isnull": True}),
         }  # fmt: skip
         for name, (documentation, label, filters) in values.items():
             try:

@@ -7,6 +7,8 @@ PRODUCT_APPS = ("accounts", "matching", "chats", "tips", "moderation", "coach", 
 MODERATORS, ANALYSTS = "Moderators", "Analysts"
 # Reference data moderators may also create and delete.
 MODERATOR_FULL_MODELS = {"moderation.hotline", "accounts.topic"}
+# Custom permissions ("<app>.<codename>") only moderators hold.
+MODERATOR_EXTRA_PERMISSIONS = {"tips.refund_tip"}
 
 
 def is_moderator(user) -> bool:
@@ -37,5 +39,7 @@ def sync_role_permissions(**kwargs) -> None:
             moderator_perms.append(change)
         if label in MODERATOR_FULL_MODELS:
             moderator_perms += [p for code, p in perms.items() if code.startswith(("add_", "delete_"))]
+        app = model._meta.app_label
+        moderator_perms += [p for code, p in perms.items() if f"{app}.{code}" in MODERATOR_EXTRA_PERMISSIONS]
     moderators.permissions.set(moderator_perms)
     analysts.permissions.set(analyst_perms)
