@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from chats import services as chats_services
 from core import clock
 from matching import scoring, services
 from matching.models import SearchRequest
@@ -25,6 +26,7 @@ def _scores(members):
 
 def test_tips_never_change_a_members_matching_candidate_or_score():
     session = conversation()
+    chats_services.session_end(member_id=session.member_a_id)  # tips may follow the talk
     members = [session.member_a, session.member_b]
     before_candidates, before_score = _scores(members)
     assert before_score is not None

@@ -26,6 +26,10 @@ class Command(BaseCommand):
 
         call_command("migrate", interactive=False, verbosity=0)
         server = FakeBotAPI().start()
+        saved = {
+            name: getattr(settings, name)
+            for name in ("TELEGRAM_API_BASE_URL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET")
+        }
         settings.TELEGRAM_API_BASE_URL = server.base_url
         settings.TELEGRAM_BOT_TOKEN = settings.TELEGRAM_BOT_TOKEN or "123456:DEMO"
         settings.TELEGRAM_WEBHOOK_SECRET = settings.TELEGRAM_WEBHOOK_SECRET or "demo-secret"
@@ -50,13 +54,15 @@ class Command(BaseCommand):
             (anna, "/end", lambda: updates.command(anna, "end")),
             (anna, "[Да, завершить]", lambda: self._tap(server, anna, "Да, завершить")),
             (boris, "[5]", lambda: self._tap(server, boris, "5")),
-            (boris, "[Меня выслушали]", lambda: self._tap(server, boris, "Меня выслушали")),
-            (boris, "[🔁 Предложить поговорить снова]", lambda: self._tap(server, boris, "поговорить снова")),
+            (boris, "[Меня выслушали]", lambda: self._tap(server, boris, "Меня выслушали", on_last_with_buttons=True)),
+            (boris, "[🔁 Предложить поговорить снова]", lambda: self._tap(server, boris, "поговорить снова", on_last_with_buttons=True)),
         ]  # fmt: skip
         try:
             asyncio.run(self._play(server, script))
         finally:
             server.stop()
+            for name, value in saved.items():  # the demo may run inside a longer process (tests)
+                setattr(settings, name, value)
 
     def _onboarding(self, server, tg_id: int, pseudonym: str) -> list:
         from tests import updates
