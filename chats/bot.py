@@ -77,7 +77,16 @@ async def relay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         target = decision.target
     text = message.text or message.caption or ""
     if not await hooks.allowed(
-        hooks.Outgoing(context.bot, chat_id, tg_id, message.message_id, text, member_id=target.member_id)
+        hooks.Outgoing(
+            context.bot,
+            chat_id,
+            tg_id,
+            message.message_id,
+            text,
+            member_id=target.member_id,
+            session_id=target.session_id,
+            muted_until=target.muted_until,
+        )
     ):
         return
     kinds = contact_details(text)
@@ -143,28 +152,45 @@ async def relay_text(bot, *, tg_id: int, chat_id: int, text: str) -> bool:
 
     Goes through the same checks as a typed message; False when it was not delivered.
     """
-    if not await hooks.allowed(hooks.Outgoing(bot, chat_id, tg_id, 0, text)):
+    target = await selectors.relay_target(tg_id=tg_id, now=clock.now())
+    if target is None:
+        decision = await db_call(services.relay_prepare, tg_id=tg_id, is_media=False, count=False)
+        await delivery.deliver(bot, decision.notices)
+        if decision.target is None:
+            if not decision.notices:
+                await send(bot, chat_id, "chats/no_session")
+            return False
+        target = decision.target
+    outgoing = hooks.Outgoing(
+        bot,
+        chat_id,
+        tg_id,
+        0,
+        text,
+        member_id=target.member_id,
+        session_id=target.session_id,
+        muted_until=target.muted_until,
+    )
+    if not await hooks.allowed(outgoing):
         return False
-    decision = await db_call(services.relay_prepare, tg_id=tg_id, is_media=False)
-    await delivery.deliver(bot, decision.notices)
-    target = decision.target
-    if target is None or target.partner_tg_id is None:
-        if target is None and not decision.notices:
-            await send(bot, chat_id, "chats/no_session")
-        elif target is not None:
-            await _partner_gone_bot(bot, chat_id, target)
+    if target.partner_tg_id is None:
+        await _partner_gone_bot(bot, chat_id, target)
         return False
     try:
-        copy = await bot.send_message(
-            chat_id=target.partner_tg_id, text=text, protect_content=target.protect_content
+        await flood_wait(
+            "sendMessage",
+            lambda: bot.send_message(
+                chat_id=target.partner_tg_id, text=text, protect_content=target.protect_content
+            ),
         )
     except Forbidden:
         await _partner_gone_bot(bot, chat_id, target)
         return False
+    await services.relay_count(target=target, is_media=False, now=clock.now())
     await hooks.relayed(
         hooks.Relayed(bot, target.session_id, target.member_id, target.partner_member_id, chat_id, 0, text)
     )
-    return copy is not None
+    return True
 
 
 async def _partner_gone(context, chat_id: int, target: services.RelayTarget) -> None:

@@ -6,6 +6,7 @@ message being relayed, its text in memory only: nothing here may store that text
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -22,6 +23,8 @@ class Outgoing:
     message_id: int
     text: str
     member_id: int | None = None  # the sender's Member id (known on the relay path)
+    session_id: int | None = None
+    muted_until: dt.datetime | None = None  # the sender's mute deadline, if any
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ _SESSION = ChatSession._meta.db_table
 _PREFERENCES = Preferences._meta.db_table
 
 _RELAY_VIEW = f"""
-SELECT m.id, s.id, s.member_a_id = m.id, p.id, p.tg_id, p.unreachable_since IS NULL,
+SELECT m.id, s.id, s.member_a_id = m.id, p.id, p.tg_id, p.unreachable_since IS NULL, m.muted_until,
        EXISTS (SELECT 1 FROM {_PREFERENCES} WHERE member_id IN (m.id, p.id) AND protect_content)
 FROM {_MEMBER} m
 JOIN LATERAL (
@@ -39,7 +39,7 @@ async def relay_target(*, tg_id: int, now: dt.datetime) -> RelayTarget | None:
     row = await asyncdb.fetchone(_RELAY_VIEW, {"tg_id": tg_id, "now": now})
     if row is None:
         return None
-    member_id, session_id, is_a, partner_id, partner_tg_id, reachable, protect = row
+    member_id, session_id, is_a, partner_id, partner_tg_id, reachable, muted_until, protect = row
     return RelayTarget(
         session_id=session_id,
         member_id=member_id,
@@ -47,4 +47,5 @@ async def relay_target(*, tg_id: int, now: dt.datetime) -> RelayTarget | None:
         partner_tg_id=partner_tg_id if reachable else None,
         protect_content=protect,
         side="a" if is_a else "b",
+        muted_until=muted_until,
     )

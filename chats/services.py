@@ -50,6 +50,7 @@ class RelayTarget:
     partner_tg_id: int | None
     protect_content: bool
     side: str = ""  # "a" | "b": which counters are the member's
+    muted_until: dt.datetime | None = None  # the sender's mute (moderation refuses to relay)
 
 
 @dataclass
@@ -88,7 +89,13 @@ def relay_prepare(*, tg_id: int, is_media: bool, count: bool = True) -> RelayDec
     partner = session.partner_of(member)
     protect = Preferences.objects.filter(member_id__in=[member.pk, partner.pk], protect_content=True).exists()
     target = RelayTarget(
-        session.pk, member.pk, partner.pk, partner.tg_id if partner.is_reachable else None, protect, side
+        session.pk,
+        member.pk,
+        partner.pk,
+        partner.tg_id if partner.is_reachable else None,
+        protect,
+        side,
+        member.muted_until,
     )
     if not count:
         return RelayDecision(target=target, member=member)

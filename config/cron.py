@@ -17,3 +17,8 @@ cron.register(sessions_sweep, queue_name="default", interval=60)
 from tips.tasks import tips_reconcile  # noqa: E402
 
 cron.register(tips_reconcile, queue_name="default", cron="41 * * * *")
+
+# Evidence attached to reports (one message each) is erased after 90 days.
+from moderation.tasks import evidence_purge  # noqa: E402
+
+cron.register(evidence_purge, queue_name="default", cron="23 4 * * *")

@@ -1,7 +1,86 @@
-from django.contrib import admin
-from django.db import models
+"""The moderators' workplace: triage queue, reports, safety flags, sanctions, appeals, alert chats."""
 
-from moderation.models import Block, Hotline, Report
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.db import models
+from django.utils.html import format_html
+
+from core import clock
+from core.admin_filters import DateRangeFilter
+from moderation import services
+from moderation.models import AlertChat, Appeal, Block, Hotline, Report, SafetyFlag, Sanction
+from moderation.roles import is_moderator
+
+# How long a case may wait before it is overdue: urgent ones an hour, others a day.
+SLA_URGENT, SLA_NORMAL = dt.timedelta(hours=1), dt.timedelta(hours=24)
+
+
+def age_badge(created_at, *, urgent: bool, open_: bool) -> str:
+    age = clock.now() - created_at
+    hours, minutes = int(age.total_seconds() // 3600), int(age.total_seconds() // 60) % 60
+    text = f"{hours} ч {minutes} мин" if hours < 48 else f"{hours // 24} дн"
+    if not open_:
+        return format_html('<span style="color:#757575">{}</span>', text)
+    overdue = age > (SLA_URGENT if urgent else SLA_NORMAL)
+    colour = "#c62828" if overdue else "#2e7d32"
+    label = "просрочено" if overdue else "в срок"
+    return format_html('<b style="color:{}">{}</b> <small>({})</small>', colour, text, label)
+
+
+def status_badge(obj) -> str:
+    colours = {"new": "#c62828", "in_review": "#ef6c00", "resolved": "#2e7d32", "dismissed": "#757575"}
+    return format_html(
+        '<span style="color:#fff;background:{};padding:2px 6px;border-radius:8px">{}</span>',
+        colours.get(obj.status, "#555"),
+        obj.get_status_display(),
+    )
+
+
+def audit(request, obj, message: str) -> None:
+    """Custom actions leave the same history entry an edit would (who, what, when)."""
+    LogEntry.objects.log_actions(
+        user_id=request.user.pk,
+        queryset=[obj],
+        action_flag=CHANGE,
+        change_message=message,
+        single_object=True,
+    )
+
+
+class TriageMixin:
+    """Take / resolve / dismiss for reports and flags, each audited."""
+
+    actions = ["take", "resolve", "dismiss"]
+
+    def _move(self, request, queryset, status: str, label: str) -> None:
+        done = status in ("resolved", "dismissed")
+        count = 0
+        for obj in queryset:
+            obj.status = status
+            obj.resolved_at = clock.now() if done else None
+            if status == "in_review":
+                obj.assignee = request.user
+            obj.save(update_fields=["status", "resolved_at", "assignee"])
+            audit(request, obj, label)
+            count += 1
+        self.message_user(request, f"{label}: {count}")
+
+    @admin.action(description="Взять себе", permissions=["change"])
+    def take(self, request, queryset):
+        self._move(request, queryset, "in_review", "Взято в работу")
+
+    @admin.action(description="Решено", permissions=["change"])
+    def resolve(self, request, queryset):
+        self._move(request, queryset, "resolved", "Решено")
+
+    @admin.action(description="Отклонить", permissions=["change"])
+    def dismiss(self, request, queryset):
+        self._move(request, queryset, "dismissed", "Отклонено")
 
 
 @admin.register(Hotline)
@@ -14,14 +93,63 @@ class HotlineAdmin(admin.ModelAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
-    list_display = ("id", "reason", "status", "reporter_ref", "reported_ref", "created_at")
-    list_filter = ("status", "reason", ("created_at", admin.DateFieldListFilter))
+class ReportAdmin(TriageMixin, admin.ModelAdmin):
+    list_display = (
+        "id",
+        "reason_badge",
+        "state",
+        "age",
+        "reporter_ref",
+        "reported_ref",
+        "assignee",
+        "created_at",
+    )
+    list_filter = ("status", "reason", ("created_at", DateRangeFilter), "assignee")
     search_fields = ("=reporter__ref", "=reported__ref")
-    date_hierarchy = "created_at"
-    list_select_related = ("reporter", "reported")
-    readonly_fields = ("reporter", "reported", "session", "reason", "created_at")
-    actions = ["mark_in_review", "mark_resolved", "mark_dismissed"]
+    list_select_related = ("reporter", "reported", "assignee")
+    readonly_fields = (
+        "reporter_ref",
+        "reported_ref",
+        "session",
+        "reason",
+        "comment",
+        "evidence_kind",
+        "evidence_text",
+        "evidence_purge_at",
+        "created_at",
+        "resolved_at",
+        "alerted_at",
+    )
+    fields = ("status", "assignee", *readonly_fields)
+
+    def get_queryset(self, request):
+        # Danger first, then the oldest: the order a moderator should work in.
+        urgent = models.Case(models.When(reason="danger", then=0), default=1)
+        return super().get_queryset(request).annotate(urgent=urgent).order_by("urgent", "created_at")
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if not is_moderator(request.user):  # evidence and comments are for moderators only
+            fields = [f for f in fields if f not in ("comment", "evidence_text", "evidence_kind")]
+        return fields
+
+    @admin.display(description="причина", ordering="reason")
+    def reason_badge(self, obj):
+        if obj.reason == Report.Reason.DANGER:
+            return format_html('<b style="color:#c62828">⚠ {}</b>', obj.get_reason_display())
+        return obj.get_reason_display()
+
+    @admin.display(description="статус", ordering="status")
+    def state(self, obj):
+        return status_badge(obj)
+
+    @admin.display(description="ждёт", ordering="created_at")
+    def age(self, obj):
+        return age_badge(
+            obj.created_at,
+            urgent=obj.reason == Report.Reason.DANGER,
+            open_=obj.status in ("new", "in_review"),
+        )
 
     @admin.display(description="кто пожаловался")
     def reporter_ref(self, obj):
@@ -31,28 +159,191 @@ class ReportAdmin(admin.ModelAdmin):
     def reported_ref(self, obj):
         return obj.reported.ref
 
-    def _set(self, request, queryset, status):
-        from core import clock
 
-        done = status in (Report.Status.RESOLVED, Report.Status.DISMISSED)
-        count = queryset.update(status=status, resolved_at=clock.now() if done else None)
-        self.message_user(request, f"Обновлено жалоб: {count}")
+@admin.register(SafetyFlag)
+class SafetyFlagAdmin(TriageMixin, admin.ModelAdmin):
+    list_display = ("id", "severity_badge", "kind", "state", "age", "member_ref", "details", "assignee")
+    list_filter = ("status", "kind", "severity", ("created_at", DateRangeFilter), "assignee")
+    search_fields = ("=member__ref",)
+    list_select_related = ("member", "assignee")
+    ordering = ("-severity", "created_at")
+    readonly_fields = (
+        "member_ref",
+        "session",
+        "kind",
+        "severity",
+        "details",
+        "created_at",
+        "resolved_at",
+        "alerted_at",
+    )
+    fields = ("status", "assignee", *readonly_fields)
 
-    @admin.action(description="Взять в работу", permissions=["change"])
-    def mark_in_review(self, request, queryset):
-        self._set(request, queryset, Report.Status.IN_REVIEW)
+    def has_add_permission(self, request):
+        return False
 
-    @admin.action(description="Решена", permissions=["change"])
-    def mark_resolved(self, request, queryset):
-        self._set(request, queryset, Report.Status.RESOLVED)
+    @admin.display(description="важность", ordering="severity")
+    def severity_badge(self, obj):
+        colour = {3: "#c62828", 2: "#ef6c00", 1: "#757575"}[obj.severity]
+        return format_html('<b style="color:{}">{}</b>', colour, obj.get_severity_display())
 
-    @admin.action(description="Отклонить", permissions=["change"])
-    def mark_dismissed(self, request, queryset):
-        self._set(request, queryset, Report.Status.DISMISSED)
+    @admin.display(description="статус", ordering="status")
+    def state(self, obj):
+        return status_badge(obj)
+
+    @admin.display(description="ждёт", ordering="created_at")
+    def age(self, obj):
+        return age_badge(obj.created_at, urgent=obj.severity == SafetyFlag.Severity.HIGH, open_=obj.is_open)
+
+    @admin.display(description="участник")
+    def member_ref(self, obj):
+        return obj.member.ref
+
+
+class SanctionForm(forms.ModelForm):
+    choice = forms.ChoiceField(
+        label="мера",
+        choices=[
+            ("warn", "Предупреждение"),
+            ("mute_1h", "Ограничить на 1 час"),
+            ("mute_24h", "Ограничить на 24 часа"),
+            ("mute_7d", "Ограничить на 7 дней"),
+            ("ban_7d", "Заблокировать на 7 дней"),
+            ("ban_30d", "Заблокировать на 30 дней"),
+            ("ban_forever", "Заблокировать навсегда"),
+            ("lift", "Снять ограничения"),
+        ],
+    )
+
+    class Meta:
+        model = Sanction
+        fields = ("member", "choice", "reason", "report", "flag")
+
+
+@admin.register(Sanction)
+class SanctionAdmin(admin.ModelAdmin):
+    list_display = ("id", "kind", "member_ref", "until", "created_by", "created_at", "appeal_state")
+    list_filter = ("kind", ("created_at", DateRangeFilter), "created_by")
+    search_fields = ("=member__ref",)
+    list_select_related = ("member", "created_by")
+    autocomplete_fields = ("member",)
+    raw_id_fields = ("report", "flag")
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = SanctionForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:  # a decision on record is not edited: apply a new one (or lift)
+            return [f.name for f in Sanction._meta.fields]
+        return ()
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("member", "choice", "reason", "report", "flag")
+        return [f.name for f in Sanction._meta.fields if f.name != "id"]
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        member_id = request.GET.get("member")
+        if member_id and member_id.isdigit():
+            initial["choice"] = services.escalation_for(int(member_id))
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        sanction = services.sanction_apply(
+            member_id=form.cleaned_data["member"].pk,
+            choice=form.cleaned_data["choice"],
+            reason=form.cleaned_data["reason"],
+            by=request.user,
+            report=form.cleaned_data.get("report"),
+            flag=form.cleaned_data.get("flag"),
+        )
+        obj.pk = sanction.pk
+        suggestion = services.escalation_for(sanction.member_id)
+        messages.info(request, f"Участник будет уведомлён. Следующая мера по истории: {suggestion}.")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="участник")
+    def member_ref(self, obj):
+        return obj.member.ref
+
+    @admin.display(description="обжалование")
+    def appeal_state(self, obj):
+        appeal = getattr(obj, "appeal", None)
+        return appeal.get_status_display() if appeal else "—"
+
+
+class AppealForm(forms.ModelForm):
+    decision = forms.ChoiceField(
+        label="решение",
+        choices=[("", "— не решено —"), ("uphold", "Оставить санкцию"), ("overturn", "Отменить санкцию")],
+        required=False,
+    )
+
+    class Meta:
+        model = Appeal
+        fields = ("decision", "decision_note")
+
+
+@admin.register(Appeal)
+class AppealAdmin(admin.ModelAdmin):
+    form = AppealForm
+    list_display = ("id", "status", "sanction", "member_ref", "created_at", "decided_by", "decided_at")
+    list_filter = ("status", ("created_at", DateRangeFilter))
+    search_fields = ("=member__ref",)
+    list_select_related = ("member", "sanction", "decided_by")
+    readonly_fields = ("member_ref", "sanction", "text", "status", "created_at", "decided_by", "decided_at")
+
+    def get_fields(self, request, obj=None):
+        return (
+            "member_ref",
+            "sanction",
+            "text",
+            "status",
+            "decision",
+            "decision_note",
+            "decided_by",
+            "decided_at",
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        decision = form.cleaned_data.get("decision")
+        if decision:
+            services.appeal_decide(
+                appeal_id=obj.pk,
+                overturn=decision == "overturn",
+                note=form.cleaned_data.get("decision_note", ""),
+                by=request.user,
+            )
+
+    @admin.display(description="участник")
+    def member_ref(self, obj):
+        return obj.member.ref
+
+
+@admin.register(AlertChat)
+class AlertChatAdmin(admin.ModelAdmin):
+    list_display = ("title", "chat_id", "is_active")
+    list_editable = ("is_active",)
 
 
 @admin.register(Block)
 class BlockAdmin(admin.ModelAdmin):
     list_display = ("id", "created_at")
-    date_hierarchy = "created_at"
+    list_filter = (("created_at", DateRangeFilter),)
     search_fields = ("=blocker__ref", "=blocked__ref")
+
+    def has_add_permission(self, request):
+        return False

@@ -1,14 +1,22 @@
-"""Safety commands available to everyone at any moment: /sos."""
+"""Safety in the bot: /sos, /block, /report, the chat filters (via chats.hooks) and appeals."""
 
+import structlog
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from accounts.services import member_touch
 from chats import delivery as chats_delivery
+from chats import hooks as chats_hooks
+from core import clock, inputs
 from core.db import db_call
 from core.messaging import button, render, send
-from moderation import selectors, services
+from core.pseudonym import pseudonymous_ref
+from core.redis import aconnection
+from moderation import filters as text_filters
+from moderation import metrics, selectors, services
 from moderation.models import Report
+
+log = structlog.get_logger(__name__)
 
 
 def _sos(*, tg_id: int) -> list:
@@ -59,6 +67,9 @@ async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     parts = query.data.split(":")
+    if len(parts) == 3 and parts[1] == "appeal" and parts[2].isdigit():
+        await appeal_button(update, context, int(parts[2]))
+        return
     if len(parts) != 4 or parts[1] != "report" or not parts[2].isdigit():
         await query.answer(render("moderation/stale"))
         return
@@ -78,9 +89,118 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(context.bot, chat_id, "moderation/sos", {"hotlines": lines})
 
 
+# -- chat filters (chats.hooks.before_relay) -------------------------------------------------------
+
+
+def _appeal_markup(sanction_id: int) -> InlineKeyboardMarkup | None:
+    if not sanction_id:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    button("moderation.appeal"), callback_data=f"moderation:appeal:{sanction_id}"
+                )
+            ]
+        ]
+    )
+
+
+async def _send_mute(bot, chat_id: int, notice: services.MuteNotice | None, template: str) -> None:
+    if notice is None:
+        return
+    await send(
+        bot,
+        chat_id,
+        template,
+        {"until": notice.until, "tz": notice.timezone or "Europe/Moscow", "reason": notice.reason},
+        reply_markup=_appeal_markup(notice.sanction_id),
+    )
+
+
+async def _strike(member_id: int) -> int:
+    """Count a blocked message in a 10-minute window (Redis; fails open: 1)."""
+    key = f"moderation:strikes:{member_id}"
+    try:
+        pipe = aconnection().pipeline()
+        pipe.set(key, 0, ex=int(services.TOXIC_WINDOW.total_seconds()), nx=True)
+        pipe.incr(key)
+        _, count = await pipe.execute()
+    except Exception as exc:  # noqa: BLE001 - Redis is disposable: warn without counting
+        log.warning("moderation.strikes_unavailable", error=type(exc).__name__)
+        return 1
+    return int(count)
+
+
+async def safety_check(outgoing: chats_hooks.Outgoing) -> bool:
+    """Before a chat message is relayed: mutes hold, toxic messages stay, crisis gets help."""
+    bot, chat_id = outgoing.bot, outgoing.chat_id
+    if outgoing.muted_until is not None and outgoing.muted_until > clock.now():
+        notice = await db_call(services.mute_notice, member_id=outgoing.member_id)
+        await _send_mute(bot, chat_id, notice, "moderation/muted")
+        return False
+    verdict = text_filters.classify(outgoing.text)
+    if verdict.toxic:
+        metrics.filter_blocked_total.inc()
+        strikes = await _strike(outgoing.member_id or outgoing.tg_id)
+        if outgoing.member_id is not None and strikes >= services.TOXIC_LIMIT:
+            notice = await db_call(
+                services.toxic_mute,
+                member_id=outgoing.member_id,
+                session_id=outgoing.session_id,
+                categories=sorted(verdict.categories),
+            )
+            await _send_mute(bot, chat_id, notice, "moderation/muted_auto")
+        else:
+            await send(
+                bot, chat_id, "moderation/toxic_held", {"left": max(services.TOXIC_LIMIT - strikes, 1)}
+            )
+        return False
+    if verdict.crisis:
+        metrics.crisis_messages_total.inc()
+        log.info("moderation.crisis_language", member_ref=pseudonymous_ref(outgoing.tg_id))
+        if outgoing.member_id is not None:
+            await db_call(services.crisis_flag, member_id=outgoing.member_id, session_id=outgoing.session_id)
+        lines = await db_call(selectors.hotlines)
+        await send(bot, chat_id, "moderation/crisis_card", {"hotlines": lines})
+    return True
+
+
+# -- appeals ----------------------------------------------------------------------------------------
+
+
+async def appeal_button(update: Update, context: ContextTypes.DEFAULT_TYPE, sanction_id: int) -> None:
+    query = update.callback_query
+    outcome = await db_call(services.appeal_start, tg_id=update.effective_user.id, sanction_id=sanction_id)
+    if outcome.reason != "ask":
+        await query.answer(render(f"moderation/appeal_{outcome.reason}"))
+        return
+    await query.answer()
+    await send(context.bot, update.effective_chat.id, "moderation/appeal_ask")
+
+
+async def on_awaited(update: Update, context: ContextTypes.DEFAULT_TYPE, member) -> None:
+    """The member's next message after «Обжаловать» (core.inputs)."""
+    chat_id = update.effective_chat.id
+    text = update.effective_message.text
+    if not text:
+        await send(context.bot, chat_id, "moderation/appeal_need_text")
+        return
+    outcome = await db_call(
+        services.appeal_create,
+        member_id=member.pk,
+        sanction_id=int(member.awaiting_context.get("sanction_id", 0)),
+        text=text,
+    )
+    await send(context.bot, chat_id, f"moderation/appeal_{outcome.reason}")
+
+
 def register(application: Application) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("sos", sos, filters=private))
     application.add_handler(CommandHandler("block", block, filters=private))
     application.add_handler(CommandHandler("report", report, filters=private))
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^moderation:"))
+    if safety_check not in chats_hooks.before_relay:
+        chats_hooks.before_relay.insert(0, safety_check)
+    inputs.awaiting_handlers["moderation"] = on_awaited

@@ -1,0 +1,156 @@
+"""RQ jobs of the moderation app: alerts to moderators' chats, evidence purge."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import django_rq
+import structlog
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, RetryAfter
+
+from config.telegram import build_bot
+from core import clock
+from core.messaging import render, retry_after_seconds, send
+from moderation import metrics
+from moderation.models import AlertChat, Appeal, Report, SafetyFlag, Sanction
+
+log = structlog.get_logger(__name__)
+EVIDENCE_KEEP = dt.timedelta(days=90)
+
+_MODELS = {"report": Report, "flag": SafetyFlag, "appeal": Appeal}
+
+
+def _admin_link(kind: str, object_id: int) -> str:
+    model = _MODELS[kind]
+    path = reverse(f"admin:moderation_{model._meta.model_name}_change", args=[object_id])
+    return f"{settings.PUBLIC_BASE_URL}{path}" if settings.PUBLIC_BASE_URL else path
+
+
+def _claim(kind: str, object_id: int) -> dict | None:
+    """What to say about the object, once: alerted_at is set in the same transaction."""
+    with transaction.atomic():
+        obj = _MODELS[kind].objects.select_for_update().filter(pk=object_id).first()
+        if obj is None:
+            return None
+        if hasattr(obj, "alerted_at"):
+            if obj.alerted_at is not None:
+                return None
+            obj.alerted_at = clock.now()
+            obj.save(update_fields=["alerted_at"])
+        return {"kind": kind, "object": obj, "link": _admin_link(kind, object_id)}
+
+
+def _unclaim(kind: str, object_id: int) -> None:
+    model = _MODELS[kind]
+    if any(f.name == "alerted_at" for f in model._meta.fields):
+        model.objects.filter(pk=object_id).update(alerted_at=None)
+
+
+def alert_moderators(kind: str, object_id: int) -> int:
+    """Tell every active moderators' chat about a danger report, a high-risk flag or an appeal.
+
+    Runs once per object (alerted_at); a flood answer puts the alert back for later.
+    """
+    chats = list(AlertChat.objects.filter(is_active=True).values_list("chat_id", flat=True))
+    if not chats:
+        log.warning("moderation.no_alert_chat", kind=kind)
+        return 0
+    context = _claim(kind, object_id)
+    if context is None:
+        return 0
+    text = render("moderation/alert", context)
+    try:
+        sent = asyncio.run(_send(chats, text))
+    except RetryAfter as exc:
+        _unclaim(kind, object_id)
+        wait = dt.timedelta(seconds=retry_after_seconds(exc) + 1)
+        django_rq.get_queue("telegram").enqueue_in(wait, alert_moderators, kind, object_id)
+        return 0
+    metrics.alerts_total.labels(kind).inc()
+    return sent
+
+
+async def _send(chats: list[int], text: str) -> int:
+    sent = 0
+    async with build_bot() as bot:
+        for chat_id in chats:
+            try:
+                await bot.send_message(chat_id=chat_id, text=text, parse_mode=ParseMode.HTML)
+                sent += 1
+            except (Forbidden, BadRequest) as exc:  # a chat that removed the bot: others still hear
+                log.warning("moderation.alert_chat_failed", error=type(exc).__name__)
+            await asyncio.sleep(0.05)
+    return sent
+
+
+def evidence_purge() -> int:
+    """Attached messages are kept 90 days, then erased (the report stays)."""
+    return (
+        Report.objects.filter(evidence_purge_at__lte=clock.now())
+        .exclude(evidence_text="")
+        .update(evidence_text="", evidence_kind="", evidence_purge_at=None)
+    )
+
+
+def _tell(member_id: int, template: str, context: dict, markup=None) -> bool:
+    from accounts.models import Member
+
+    member = Member.objects.filter(pk=member_id, tg_id__isnull=False, unreachable_since__isnull=True).first()
+    if member is None:
+        return False
+    context = {**context, "tz": member.timezone or "Europe/Moscow"}
+
+    async def go():
+        async with build_bot() as bot:
+            return await send(bot, member.tg_id, template, context, reply_markup=markup)
+
+    return asyncio.run(go()) is not None
+
+
+def sanction_notify(sanction_id: int) -> bool:
+    """The member reads the decision: what, why, until when, and how to appeal."""
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+    from core.messaging import button
+
+    sanction = Sanction.objects.filter(pk=sanction_id).first()
+    if sanction is None or sanction.notified_at is not None:
+        return False
+    markup = None
+    if sanction.kind != Sanction.Kind.LIFT:
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        button("moderation.appeal"), callback_data=f"moderation:appeal:{sanction.pk}"
+                    )
+                ]
+            ]
+        )
+    try:
+        told = _tell(sanction.member_id, "moderation/sanction", {"sanction": sanction}, markup)
+    except RetryAfter as exc:
+        django_rq.get_queue("telegram").enqueue_in(
+            dt.timedelta(seconds=retry_after_seconds(exc) + 1), sanction_notify, sanction_id
+        )
+        return False
+    Sanction.objects.filter(pk=sanction_id).update(notified_at=clock.now())
+    return told
+
+
+def appeal_notify(appeal_id: int) -> bool:
+    appeal = Appeal.objects.select_related("sanction").filter(pk=appeal_id).first()
+    if appeal is None:
+        return False
+    try:
+        return _tell(appeal.member_id, "moderation/appeal_decided", {"appeal": appeal})
+    except RetryAfter as exc:
+        django_rq.get_queue("telegram").enqueue_in(
+            dt.timedelta(seconds=retry_after_seconds(exc) + 1), appeal_notify, appeal_id
+        )
+        return False

@@ -1,0 +1,153 @@
+"""The chat filters, automatic mute, crisis flags, moderator alerts and appeals, over the webhook."""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from accounts.models import Member
+from chats.models import ChatSession
+from core import clock
+from matching.models import Match
+from moderation import filters, tasks
+from moderation.models import AlertChat, Appeal, Report, SafetyFlag, Sanction
+from tests import updates
+from tests.accounts.factories import MemberFactory
+from tests.accounts.journeys import MemberJourney
+from tests.jobs import arun_jobs
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ANNA, BORIS, MODERATORS = 7600001, 7600002, -1007600000
+DATA = Path(__file__).parent / "data"
+
+
+@sync_to_async
+def start_session():
+    anna = MemberFactory(tg_id=ANNA, pseudonym="Анна", timezone="Europe/Moscow")
+    boris = MemberFactory(tg_id=BORIS, pseudonym="Борис")
+    match = Match.objects.create(member_a=anna, member_b=boris)
+    AlertChat.objects.create(chat_id=MODERATORS, title="Модераторы")
+    return ChatSession.objects.create(
+        match=match, member_a=anna, member_b=boris, ends_at=clock.now() + dt.timedelta(hours=24)
+    )
+
+
+def relayed(telegram) -> int:
+    return len([c for c in telegram.calls_for(BORIS, "copyMessage") if c.ok])
+
+
+async def test_a_toxic_message_is_held_and_the_sender_warned_kindly(webhook, telegram):
+    await start_session()
+    await webhook.text(ANNA, "ты просто дебил")
+    assert relayed(telegram) == 0
+    assert "не передал" in telegram.last_to(ANNA).text
+    await webhook.text(ANNA, "прости, я сорвалась")
+    assert relayed(telegram) == 1
+
+
+async def test_three_toxic_messages_in_ten_minutes_mute_for_an_hour_with_reason_and_appeal(webhook, telegram):
+    session = await start_session()
+    for text in ("иди нахуй", "ты урод", "х*й тебе"):
+        await webhook.text(ANNA, text)
+    muted = telegram.last_to(ANNA)
+    assert "писать в разговоре нельзя" in muted.text and "Обжаловать" in muted.button_texts()
+    assert "бранью" in muted.text
+    sanction = await Sanction.objects.aget()
+    assert sanction.kind == "mute" and sanction.created_by_id is None
+    flag = await SafetyFlag.objects.aget()
+    assert flag.kind == "toxicity" and flag.session_id == session.pk and "нахуй" not in flag.details
+    member = await Member.objects.aget(tg_id=ANNA)
+    assert abs(member.muted_until - clock.now() - dt.timedelta(hours=1)) < dt.timedelta(seconds=30)
+    # While muted even a kind message stays; the member is told until when.
+    await webhook.text(ANNA, "извини")
+    assert relayed(telegram) == 0 and "ограничение до" in telegram.last_to(ANNA).text
+    clock.advance(dt.timedelta(hours=1, minutes=1))
+    await webhook.text(ANNA, "извини, пожалуйста")
+    assert relayed(telegram) == 1
+    assert not any("нахуй" in t or "урод" in t for t in telegram.texts_to(BORIS))
+
+
+async def test_an_appeal_is_one_message_that_moderators_receive_once(webhook, telegram):
+    await start_session()
+    for text in ("иди нахуй", "ты урод", "сука"):
+        await webhook.text(ANNA, text)
+    anna = MemberJourney(webhook, telegram, ANNA)
+    await anna.tap("Обжаловать", on=telegram.last_to(ANNA))
+    assert "одним сообщением" in telegram.last_to(ANNA).text
+    await webhook.text(ANNA, "Я была на эмоциях, больше не повторится")
+    assert "отправлено модераторам" in telegram.last_to(ANNA).text
+    appeal = await Appeal.objects.aget()
+    assert appeal.status == "pending" and "эмоциях" in appeal.text
+    assert relayed(telegram) == 0  # the appeal text never reached the partner
+    sanction = await Sanction.objects.aget()
+    await webhook.send(updates.callback(ANNA, f"moderation:appeal:{sanction.pk}"))
+    assert "уже обжаловали" in telegram.calls_for(None, "answerCallbackQuery")[-1].params["text"]
+    await arun_jobs()
+    assert "Обжалование" in telegram.last_to(MODERATORS).text
+
+
+async def test_crisis_language_is_relayed_answered_with_the_crisis_card_and_alerted_once(webhook, telegram):
+    await start_session()
+    await webhook.text(ANNA, "я больше не хочу жить")
+    assert relayed(telegram) == 1  # never silence a person in crisis
+    assert "112" in telegram.last_to(ANNA).text and "Вы не один" in telegram.last_to(ANNA).text
+    await webhook.text(ANNA, "хочу покончить с собой")
+    flag = await SafetyFlag.objects.aget()
+    assert flag.kind == "crisis" and flag.severity == SafetyFlag.Severity.HIGH
+    assert "жить" not in flag.details
+    await arun_jobs()
+    await sync_to_async(tasks.alert_moderators, thread_sensitive=False)(
+        "flag", flag.pk
+    )  # a second run says nothing new
+    alerts = telegram.messages_to(MODERATORS)
+    assert len(alerts) == 1 and f"/admin/moderation/safetyflag/{flag.pk}/change/" in alerts[0].text
+    assert str(ANNA) not in alerts[0].text and "Анна" not in alerts[0].text
+
+
+async def test_an_idiom_is_neither_held_nor_flagged(webhook, telegram):
+    await start_session()
+    await webhook.text(ANNA, "умираю со смеху, убила весь вечер на этот сериал")
+    assert relayed(telegram) == 1
+    assert await SafetyFlag.objects.acount() == 0
+
+
+async def test_a_danger_report_reaches_the_moderators_chat(webhook, telegram):
+    await start_session()
+    anna = MemberJourney(webhook, telegram, ANNA)
+    await anna.command("report")
+    await anna.tap("Опасность")
+    await arun_jobs()
+    report = await Report.objects.aget()
+    assert report.alerted_at is not None
+    assert f"/admin/moderation/report/{report.pk}/change/" in telegram.last_to(MODERATORS).text
+
+
+def test_evidence_is_purged_after_90_days(db):
+    anna, boris = MemberFactory(), MemberFactory()
+    report = Report.objects.create(
+        reporter=anna, reported=boris, reason="abuse", evidence_text="…", evidence_kind="text",
+        evidence_purge_at=clock.now() + tasks.EVIDENCE_KEEP,
+    )  # fmt: skip
+    clock.advance(dt.timedelta(days=89))
+    assert tasks.evidence_purge() == 0
+    clock.advance(dt.timedelta(days=2))
+    assert tasks.evidence_purge() == 1
+    report.refresh_from_db()
+    assert report.evidence_text == "" and report.reason == "abuse"
+
+
+@pytest.mark.parametrize("name", ["filters_labelled.jsonl", "filters_holdout.jsonl"])
+def test_filters_precision_and_recall_on_the_labelled_messages(name):
+    rows = [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line]
+    verdicts = [filters.classify(r["text"]) for r in rows]
+    for predicted, expected in (
+        (lambda v: v.toxic, lambda r: bool(r["toxic"])),
+        (lambda v: v.crisis, lambda r: r["crisis"]),
+    ):
+        tp = sum(predicted(v) and expected(r) for r, v in zip(rows, verdicts, strict=True))
+        fp = sum(predicted(v) and not expected(r) for r, v in zip(rows, verdicts, strict=True))
+        fn = sum(expected(r) and not predicted(v) for r, v in zip(rows, verdicts, strict=True))
+        assert tp / (tp + fp) >= 0.9 and tp / (tp + fn) >= 0.9
