@@ -101,7 +101,7 @@ class ExperimentSettingsAdmin(admin.ModelAdmin):
     list_display = ("__str__", "soft_percent", "widen_after_minutes")
 
     def has_add_permission(self, request):
-        return not ExperimentSettings.objects.exists()
+        return super().has_add_permission(request) and not ExperimentSettings.objects.exists()
 
 
 @admin.register(ExperimentAssignment)

@@ -6,7 +6,12 @@ from django.contrib.auth.models import Group, Permission
 PRODUCT_APPS = ("accounts", "matching", "chats", "tips", "moderation", "coach", "core")
 MODERATORS, ANALYSTS = "Moderators", "Analysts"
 # Reference data moderators may also create and delete.
-MODERATOR_FULL_MODELS = {"moderation.hotline", "accounts.topic"}
+MODERATOR_FULL_MODELS = {
+    "moderation.hotline",
+    "accounts.topic",
+    "moderation.sanction",
+    "moderation.alertchat",
+}
 # Custom permissions ("<app>.<codename>") only moderators hold.
 MODERATOR_EXTRA_PERMISSIONS = {"tips.refund_tip"}
 
