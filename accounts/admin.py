@@ -27,6 +27,73 @@ class MemberTopicInline(admin.TabularInline):
     autocomplete_fields = ["topic"]
 
 
+class _ReadOnlyInline(admin.TabularInline):
+    """History on the member page: rows are shown and linked, never edited here."""
+
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def _inline(model_path: str, fields: tuple, fk: str, title: str, order: str = "-created_at"):
+    from django.apps import apps
+
+    model = apps.get_model(model_path)
+    return type(
+        f"{model.__name__}{fk.title()}Inline",
+        (_ReadOnlyInline,),
+        {
+            "model": model,
+            "fk_name": fk,
+            "fields": fields,
+            "readonly_fields": fields,
+            "verbose_name_plural": title,
+            "ordering": (order,),
+        },
+    )
+
+
+HISTORY_INLINES = [
+    _inline(
+        "moderation.Sanction", ("kind", "reason", "until", "created_by", "created_at"), "member", "санкции"
+    ),
+    _inline(
+        "moderation.SafetyFlag", ("kind", "severity", "status", "details", "created_at"), "member", "сигналы"
+    ),
+    _inline("moderation.Appeal", ("sanction", "status", "created_at", "decided_at"), "member", "обжалования"),
+    _inline(
+        "moderation.Report", ("reason", "status", "session", "created_at"), "reported", "жалобы на участника"
+    ),
+    _inline(
+        "moderation.Report", ("reason", "status", "session", "created_at"), "reporter", "жалобы участника"
+    ),
+    _inline("moderation.Block", ("session", "created_at"), "blocked", "его заблокировали"),
+    _inline("moderation.Block", ("session", "created_at"), "blocker", "он заблокировал"),
+    _inline(
+        "chats.ChatSession",
+        ("status", "started_at", "ended_at", "end_reason", "messages_a", "messages_b"),
+        "member_a",
+        "разговоры (как участник A)",
+        "-started_at",
+    ),
+    _inline(
+        "chats.ChatSession",
+        ("status", "started_at", "ended_at", "end_reason", "messages_a", "messages_b"),
+        "member_b",
+        "разговоры (как участник B)",
+        "-started_at",
+    ),
+    _inline("chats.Rating", ("session", "score", "chip", "created_at"), "rated", "оценки ему"),
+]
+
+
 @admin.register(Member)
 class MemberAdmin(admin.ModelAdmin):
     list_display = ("ref", "pseudonym", "status_badge", "onboarding_step", "created_at", "last_seen_at")
@@ -37,7 +104,8 @@ class MemberAdmin(admin.ModelAdmin):
         ("created_at", admin.DateFieldListFilter),
     )
     search_fields = ("=ref", "pseudonym")
-    inlines = [MemberTopicInline]
+    inlines = [MemberTopicInline, *HISTORY_INLINES]
+    change_form_template = "admin/accounts/member/change_form.html"
     date_hierarchy = "created_at"
     readonly_fields = (
         "tg_id",
@@ -55,6 +123,10 @@ class MemberAdmin(admin.ModelAdmin):
         "deleted_at",
         "helpfulness",
         "ratings_count",
+        # Sanctions change these, with a reason on record (moderation.services.sanction_apply).
+        "status",
+        "muted_until",
+        "banned_until",
     )
     list_per_page = 50
 

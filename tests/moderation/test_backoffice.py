@@ -281,3 +281,25 @@ def test_the_sixth_wrong_password_locks_the_login_out(client):
     locked = client.post(login, {"username": "mod", "password": "correct-horse", "next": "/admin/"})
     assert locked.status_code == 429
     assert "Слишком много" in locked.content.decode()
+
+
+def test_the_member_page_shows_the_whole_history_and_offers_a_sanction(client):
+    a, b = MemberFactory(), MemberFactory()
+    session = chat(a, b)
+    Report.objects.create(reporter=b, reported=a, reason="abuse", session=session)
+    SafetyFlag.objects.create(member=a, kind="toxicity", details="3 сообщения не переданы")
+    Sanction.objects.create(
+        member=a, kind="mute", reason="оскорбления", until=clock.now() + dt.timedelta(hours=1)
+    )
+    client.force_login(staff("mod", "Moderators"))
+    page = client.get(reverse("admin:accounts_member_change", args=[a.pk])).content.decode()
+    for text in (
+        "Жалобы на участника",
+        "Оскорбления, давление",
+        "3 сообщения не переданы",
+        "оскорбления",
+        "Применить меру",
+    ):
+        assert text in page, text
+    # Mute and ban dates are not typed in by hand: they come from sanctions.
+    assert 'name="muted_until' not in page and 'name="status"' not in page
