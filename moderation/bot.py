@@ -55,13 +55,62 @@ def _reasons(session_id: int) -> InlineKeyboardMarkup:
     )
 
 
+EVIDENCE_WAIT = 15 * 60  # seconds an attached message waits for the reason to be chosen
+
+
+def _evidence_key(tg_id: int) -> str:
+    return f"moderation:evidence:{pseudonymous_ref(tg_id)}"
+
+
+def _evidence_of(message) -> tuple[str, str] | None:
+    """The relayed message a /report replies to: its text or caption and its kind."""
+    replied = message.reply_to_message if message else None
+    if replied is None or not replied.from_user or not replied.from_user.is_bot:
+        return None
+    kind = next(
+        (
+            k
+            for k in ("photo", "video", "voice", "video_note", "sticker", "animation", "document", "audio")
+            if getattr(replied, k, None)
+        ),
+        "text",
+    )
+    return (replied.text or replied.caption or "")[:4000], kind
+
+
 async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     outcome = await db_call(services.report_session, tg_id=update.effective_user.id)
     chat_id = update.effective_chat.id
     if not outcome.ok:
         await send(context.bot, chat_id, "moderation/no_partner")
         return
-    await send(context.bot, chat_id, "moderation/report_reason", reply_markup=_reasons(outcome.session_id))
+    evidence = _evidence_of(update.effective_message)
+    if evidence is not None:
+        try:  # kept only until the reason is chosen; Redis is disposable (then no evidence)
+            await aconnection().set(
+                _evidence_key(update.effective_user.id), "\x1f".join(evidence), ex=EVIDENCE_WAIT
+            )
+        except Exception as exc:  # noqa: BLE001
+            log.warning("moderation.evidence_unavailable", error=type(exc).__name__)
+            evidence = None
+    await send(
+        context.bot,
+        chat_id,
+        "moderation/report_reason",
+        {"with_evidence": evidence is not None},
+        reply_markup=_reasons(outcome.session_id),
+    )
+
+
+async def _take_evidence(tg_id: int) -> tuple[str, str] | None:
+    try:
+        value = await aconnection().getdel(_evidence_key(tg_id))
+    except Exception:  # noqa: BLE001
+        return None
+    if not value:
+        return None
+    text, _, kind = value.decode().partition("\x1f")
+    return text, kind
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -70,11 +119,19 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if len(parts) == 3 and parts[1] == "appeal" and parts[2].isdigit():
         await appeal_button(update, context, int(parts[2]))
         return
+    if len(parts) == 4 and parts[1] == "comment":
+        await comment_button(update, context, parts[2], parts[3])
+        return
     if len(parts) != 4 or parts[1] != "report" or not parts[2].isdigit():
         await query.answer(render("moderation/stale"))
         return
+    evidence = await _take_evidence(update.effective_user.id)
     outcome = await db_call(
-        services.report_create, tg_id=update.effective_user.id, session_id=int(parts[2]), reason=parts[3]
+        services.report_create,
+        tg_id=update.effective_user.id,
+        session_id=int(parts[2]),
+        reason=parts[3],
+        evidence=evidence,
     )
     if not outcome.ok:
         await query.answer(
@@ -83,7 +140,26 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await query.answer()
     chat_id = update.effective_chat.id
-    await send(context.bot, chat_id, "moderation/report_saved")
+    await send(
+        context.bot,
+        chat_id,
+        "moderation/report_saved",
+        {"with_evidence": evidence is not None},
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        button("moderation.comment_add"),
+                        callback_data=f"moderation:comment:{outcome.report_id}:add",
+                    ),
+                    InlineKeyboardButton(
+                        button("moderation.comment_skip"),
+                        callback_data=f"moderation:comment:{outcome.report_id}:skip",
+                    ),
+                ]
+            ]
+        ),
+    )
     if parts[3] == Report.Reason.DANGER:
         lines = await db_call(selectors.hotlines)
         await send(context.bot, chat_id, "moderation/sos", {"hotlines": lines})
@@ -179,10 +255,39 @@ async def appeal_button(update: Update, context: ContextTypes.DEFAULT_TYPE, sanc
     await send(context.bot, update.effective_chat.id, "moderation/appeal_ask")
 
 
+async def comment_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, report_id: str, choice: str
+) -> None:
+    query = update.callback_query
+    if choice == "skip" or not report_id.isdigit():
+        await query.answer(
+            render("moderation/comment_skipped") if choice == "skip" else render("moderation/stale")
+        )
+        return
+    ok = await db_call(
+        services.report_comment_start, tg_id=update.effective_user.id, report_id=int(report_id)
+    )
+    await query.answer(None if ok else render("moderation/stale"))
+    if ok:
+        await send(context.bot, update.effective_chat.id, "moderation/comment_ask")
+
+
 async def on_awaited(update: Update, context: ContextTypes.DEFAULT_TYPE, member) -> None:
-    """The member's next message after «Обжаловать» (core.inputs)."""
+    """The member's next message after «Обжаловать» or «Добавить комментарий» (core.inputs)."""
     chat_id = update.effective_chat.id
     text = update.effective_message.text
+    if member.awaiting == "moderation:comment":
+        if not text:
+            await send(context.bot, chat_id, "moderation/appeal_need_text")
+            return
+        await db_call(
+            services.report_comment_save,
+            member_id=member.pk,
+            report_id=int(member.awaiting_context.get("report_id", 0)),
+            text=text,
+        )
+        await send(context.bot, chat_id, "moderation/comment_saved")
+        return
     if not text:
         await send(context.bot, chat_id, "moderation/appeal_need_text")
         return

@@ -16,6 +16,7 @@ from moderation import metrics
 from moderation.models import Appeal, Block, Report, SafetyFlag, Sanction
 
 REPORT_WINDOW = dt.timedelta(hours=24)
+EVIDENCE_KEEP = dt.timedelta(days=90)
 
 
 @dataclass
@@ -64,7 +65,9 @@ def report_session(*, tg_id: int) -> Outcome:
 
 
 @transaction.atomic
-def report_create(*, tg_id: int, session_id: int, reason: str) -> Outcome:
+def report_create(
+    *, tg_id: int, session_id: int, reason: str, evidence: tuple[str, str] | None = None
+) -> Outcome:
     member = member_touch(tg_id=tg_id)
     session = (
         ChatSession.objects.filter(pk=session_id).filter(Q(member_a=member) | Q(member_b=member)).first()
@@ -79,6 +82,10 @@ def report_create(*, tg_id: int, session_id: int, reason: str) -> Outcome:
         return Outcome(False, "too_often")
     partner_id = session.member_b_id if session.member_a_id == member.pk else session.member_a_id
     report = Report.objects.create(reporter=member, reported_id=partner_id, session=session, reason=reason)
+    if evidence is not None:  # the one message the member chose to show (kept 90 days)
+        report.evidence_text, report.evidence_kind = evidence
+        report.evidence_purge_at = clock.now() + EVIDENCE_KEEP
+        report.save(update_fields=["evidence_text", "evidence_kind", "evidence_purge_at"])
     metrics.reports_total.labels(reason).inc()
     if reason == Report.Reason.DANGER:
         _alert_on_commit("report", report.pk)
@@ -345,3 +352,23 @@ def appeal_decide(*, appeal_id: int, overturn: bool, note: str, by) -> Appeal:
         lambda: django_rq.get_queue("telegram").enqueue("moderation.tasks.appeal_notify", appeal.pk)
     )
     return appeal
+
+
+@transaction.atomic
+def report_comment_start(*, tg_id: int, report_id: int) -> bool:
+    """«Добавить комментарий»: the member's next message is the comment (their own report only)."""
+    from accounts.services import awaiting_set
+
+    member = member_touch(tg_id=tg_id)
+    if not Report.objects.filter(pk=report_id, reporter=member, comment="").exists():
+        return False
+    awaiting_set(member_id=member.pk, what="moderation:comment", context={"report_id": report_id})
+    return True
+
+
+@transaction.atomic
+def report_comment_save(*, member_id: int, report_id: int, text: str) -> bool:
+    from accounts.services import awaiting_clear
+
+    awaiting_clear(member_id=member_id)
+    return bool(Report.objects.filter(pk=report_id, reporter_id=member_id).update(comment=text[:500]))

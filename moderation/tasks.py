@@ -18,9 +18,9 @@ from core import clock
 from core.messaging import render, retry_after_seconds, send
 from moderation import metrics
 from moderation.models import AlertChat, Appeal, Report, SafetyFlag, Sanction
+from moderation.services import EVIDENCE_KEEP  # noqa: F401 - kept here for callers
 
 log = structlog.get_logger(__name__)
-EVIDENCE_KEEP = dt.timedelta(days=90)
 
 _MODELS = {"report": Report, "flag": SafetyFlag, "appeal": Appeal}
 

@@ -151,3 +151,30 @@ def test_filters_precision_and_recall_on_the_labelled_messages(name):
         fp = sum(predicted(v) and not expected(r) for r, v in zip(rows, verdicts, strict=True))
         fn = sum(expected(r) and not predicted(v) for r, v in zip(rows, verdicts, strict=True))
         assert tp / (tp + fp) >= 0.9 and tp / (tp + fn) >= 0.9
+
+
+async def test_a_report_replying_to_a_message_attaches_it_and_takes_a_comment(webhook, telegram):
+    await start_session()
+    report = updates.command(ANNA, "report")
+    message = report["message"]
+    message["reply_to_message"] = {
+        "message_id": 77,
+        "date": message["date"],
+        "chat": message["chat"],
+        "from": {"id": 123456, "is_bot": True, "first_name": "Ты не один"},
+        "text": "никому ты не нужна",
+    }
+    await webhook.send(report)
+    assert "приложу к жалобе" in telegram.last_to(ANNA).text
+    anna = MemberJourney(webhook, telegram, ANNA)
+    await anna.tap("Оскорбления")
+    saved = telegram.last_to(ANNA)
+    assert "вместе с приложенным сообщением" in saved.text
+    await anna.tap("Добавить комментарий", on=saved)
+    await webhook.text(ANNA, "Он уже третий раз так пишет")
+    assert "Комментарий добавлен" in telegram.last_to(ANNA).text
+    stored = await Report.objects.aget()
+    assert stored.evidence_text == "никому ты не нужна" and stored.evidence_kind == "text"
+    assert stored.comment == "Он уже третий раз так пишет"
+    assert stored.evidence_purge_at - clock.now() > dt.timedelta(days=89)
+    assert relayed(telegram) == 0  # neither the report nor the comment reached the partner
