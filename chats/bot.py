@@ -16,7 +16,7 @@ from telegram.ext import (
 
 from accounts.validators import contact_details
 from chats import delivery, hooks, keyboards, selectors, services
-from core import clock
+from core import clock, metrics
 from core.db import db_call
 from core.messaging import call_telegram, flood_wait, render, send
 from core.pseudonym import pseudonymous_ref
@@ -125,8 +125,9 @@ async def _copy(context, chat_id: int, target: services.RelayTarget, message: Me
     except Forbidden:
         await _partner_gone(context, chat_id, target)
         return
-    is_media = any(getattr(message, name, None) for name in MEDIA_FIELDS)
-    await services.relay_count(target=target, is_media=is_media, now=clock.now())
+    kind = next((name for name in MEDIA_FIELDS if getattr(message, name, None)), "text")
+    metrics.messages_relayed_total.labels(kind).inc()
+    await services.relay_count(target=target, is_media=kind != "text", now=clock.now())
     await _remember(
         target.session_id,
         [

@@ -13,3 +13,20 @@ dead_letters_total = Counter("tno_dead_letters_total", "Updates kept in the dead
 telegram_errors_total = Counter(
     "tno_telegram_errors_total", "Errors answered by the Bot API by kind", ["method", "kind"]
 )
+
+proposals_total = Counter(
+    "tno_proposals_total", "Proposals by outcome (created, confirmed, declined, expired)", ["outcome"]
+)
+time_to_proposal_seconds = Histogram(
+    "tno_time_to_proposal_seconds",
+    "From /find to the first proposal",
+    buckets=(1, 3, 10, 30, 60, 300, 900, 3600, 6 * 3600, 24 * 3600),
+)
+matching_round_seconds = Histogram(
+    "tno_matching_round_seconds",
+    "Duration of one matching round",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
+)
+messages_relayed_total = Counter(
+    "tno_messages_relayed_total", "Chat messages delivered to the partner, by kind", ["kind"]
+)

@@ -15,7 +15,7 @@ from django.db.models import Q
 from accounts.models import Member, Topic
 from chats import services as chats_services
 from chats.models import ChatSession
-from core import clock
+from core import clock, metrics
 from matching import pairing, scoring
 from matching.models import (
     ExperimentAssignment,
@@ -282,12 +282,19 @@ def round_run(*, limit: int = 20000) -> list[Notice]:
             ),
         )
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_S} SET status = 'proposed', first_proposal_at = COALESCE(first_proposal_at, %s)"
-            " WHERE id = ANY(%s)",
-            (now, [c.search_id for a, b, _ in pairs for c in (a, b)]),
-        )
+    waited = _rows(
+        f"UPDATE {_S} SET status = 'proposed', first_proposal_at = COALESCE(first_proposal_at, %s)"
+        " WHERE id = ANY(%s) RETURNING created_at, first_proposal_at = %s",
+        (now, [c.search_id for a, b, _ in pairs for c in (a, b)], now),
+    )
+    first_waits = [(now - created).total_seconds() for created, first in waited if first]
+    _count_on_commit("created", len(pairs))
+
+    def observe():
+        for seconds in first_waits:
+            metrics.time_to_proposal_seconds.observe(seconds)
+
+    transaction.on_commit(observe)
     notices: list[Notice] = []
     for proposal_id, (a, b, _) in zip(proposal_ids, pairs, strict=True):
         for me, other in ((a, b), (b, a)):
@@ -301,6 +308,10 @@ def round_run(*, limit: int = 20000) -> list[Notice]:
                 )
             )
     return notices
+
+
+def _count_on_commit(outcome: str, n: int = 1) -> None:
+    transaction.on_commit(lambda: metrics.proposals_total.labels(outcome).inc(n))
 
 
 def _pair_arm(arm_a: str, arm_b: str) -> str:
@@ -333,6 +344,7 @@ def proposal_decide(*, proposal_id: int, member_id: int, accept: bool) -> Outcom
     theirs = searches[proposal.search_b_id if side == "a" else proposal.search_a_id]
     if not accept:
         proposal.status = Proposal.Status.DECLINED
+        _count_on_commit("declined")
         proposal.decided_at = now
         proposal.save()
         low, high = _pair(member_id, other_id)
@@ -373,6 +385,7 @@ def _confirm(proposal: Proposal, mine: SearchRequest, theirs: SearchRequest, now
         ends_at=now + chats_services.chat_length(),
     )
     proposal.status = Proposal.Status.CONFIRMED
+    _count_on_commit("confirmed")
     proposal.decided_at = now
     proposal.match = match
     proposal.save()
@@ -397,6 +410,7 @@ def _requeue(search: SearchRequest, now: dt.datetime, *, first: bool) -> None:
 
 def _expire(proposal: Proposal, now: dt.datetime) -> list[Notice]:
     proposal.status = Proposal.Status.EXPIRED
+    _count_on_commit("expired")
     proposal.decided_at = now
     proposal.save()
     notices = []
@@ -461,6 +475,7 @@ def member_erased(member: Member) -> None:
         Q(member_a=member) | Q(member_b=member), status=Proposal.Status.WAITING
     ):
         proposal.status = Proposal.Status.DECLINED
+        _count_on_commit("declined")
         proposal.decided_at = now
         proposal.save(update_fields=["status", "decided_at"])
         other_search = proposal.search_b if proposal.member_a_id == member.pk else proposal.search_a

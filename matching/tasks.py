@@ -10,6 +10,7 @@ import structlog
 from telegram.error import RetryAfter
 
 from config.telegram import build_bot
+from core import metrics
 from matching import delivery, selectors, services
 
 log = structlog.get_logger(__name__)
@@ -32,7 +33,8 @@ async def _send(notices) -> None:
 def matching_round() -> int:
     """Sweep deadlines, pair the queue, tell everyone; again in a few seconds while anyone waits."""
     django_rq.get_connection("default").delete(_SCHEDULED_KEY)
-    notices = services.sweep() + services.round_run()
+    with metrics.matching_round_seconds.time():
+        notices = services.sweep() + services.round_run()
     try:
         asyncio.run(_send(notices))
     except RetryAfter as exc:
