@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
+from rq import Retry
 
 from accounts.services import member_touch
 from chats import services as chats_services
@@ -127,7 +128,9 @@ def _alert_on_commit(kind: str, object_id: int) -> None:
     import django_rq
 
     transaction.on_commit(
-        lambda: django_rq.get_queue("telegram").enqueue("moderation.tasks.alert_moderators", kind, object_id)
+        lambda: django_rq.get_queue("telegram").enqueue(
+            "moderation.tasks.alert_moderators", kind, object_id, retry=Retry(max=3, interval=[10, 60, 300])
+        )
     )
 
 
@@ -278,7 +281,9 @@ def _notify_on_commit(sanction_id: int) -> None:
     import django_rq
 
     transaction.on_commit(
-        lambda: django_rq.get_queue("telegram").enqueue("moderation.tasks.sanction_notify", sanction_id)
+        lambda: django_rq.get_queue("telegram").enqueue(
+            "moderation.tasks.sanction_notify", sanction_id, retry=Retry(max=3, interval=[10, 60, 300])
+        )
     )
 
 

@@ -8,8 +8,8 @@ import datetime as dt
 import django_rq
 import structlog
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
+from rq import Retry
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
@@ -21,6 +21,8 @@ from moderation.models import AlertChat, Appeal, Report, SafetyFlag, Sanction
 from moderation.services import EVIDENCE_KEEP  # noqa: F401 - kept here for callers
 
 log = structlog.get_logger(__name__)
+# A job whose worker died (kill -9, OOM) is found abandoned by rq and run again.
+ALERT_RETRY = Retry(max=3, interval=[10, 60, 300])
 
 _MODELS = {"report": Report, "flag": SafetyFlag, "appeal": Appeal}
 
@@ -31,46 +33,42 @@ def _admin_link(kind: str, object_id: int) -> str:
     return f"{settings.PUBLIC_BASE_URL}{path}" if settings.PUBLIC_BASE_URL else path
 
 
-def _claim(kind: str, object_id: int) -> dict | None:
-    """What to say about the object, once: alerted_at is set in the same transaction."""
-    with transaction.atomic():
-        obj = _MODELS[kind].objects.select_for_update().filter(pk=object_id).first()
-        if obj is None:
-            return None
-        if hasattr(obj, "alerted_at"):
-            if obj.alerted_at is not None:
-                return None
-            obj.alerted_at = clock.now()
-            obj.save(update_fields=["alerted_at"])
-        return {"kind": kind, "object": obj, "link": _admin_link(kind, object_id)}
+def _pending(kind: str, object_id: int) -> dict | None:
+    """What to say about the object, unless moderators were told already."""
+    obj = _MODELS[kind].objects.filter(pk=object_id).first()
+    if obj is None or getattr(obj, "alerted_at", None) is not None:
+        return None
+    return {"kind": kind, "object": obj, "link": _admin_link(kind, object_id)}
 
 
-def _unclaim(kind: str, object_id: int) -> None:
+def _mark_alerted(kind: str, object_id: int) -> None:
     model = _MODELS[kind]
     if any(f.name == "alerted_at" for f in model._meta.fields):
-        model.objects.filter(pk=object_id).update(alerted_at=None)
+        model.objects.filter(pk=object_id, alerted_at__isnull=True).update(alerted_at=clock.now())
 
 
 def alert_moderators(kind: str, object_id: int) -> int:
     """Tell every active moderators' chat about a danger report, a high-risk flag or an appeal.
 
-    Runs once per object (alerted_at); a flood answer puts the alert back for later.
+    At least once, never lost: alerted_at is set after the chats were told, so a worker killed
+    mid-job (the job is retried, see ALERT_RETRY) tells them again rather than not at all; a
+    finished alert is not repeated. A flood answer puts the alert back for later.
     """
     chats = list(AlertChat.objects.filter(is_active=True).values_list("chat_id", flat=True))
     if not chats:
         log.warning("moderation.no_alert_chat", kind=kind)
         return 0
-    context = _claim(kind, object_id)
+    context = _pending(kind, object_id)
     if context is None:
         return 0
     text = render("moderation/alert", context)
     try:
         sent = asyncio.run(_send(chats, text))
     except RetryAfter as exc:
-        _unclaim(kind, object_id)
         wait = dt.timedelta(seconds=retry_after_seconds(exc) + 1)
         django_rq.get_queue("telegram").enqueue_in(wait, alert_moderators, kind, object_id)
         return 0
+    _mark_alerted(kind, object_id)
     metrics.alerts_total.labels(kind).inc()
     return sent
 
