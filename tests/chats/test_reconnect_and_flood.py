@@ -10,6 +10,7 @@ from moderation.models import Block, Report
 from tests import updates
 from tests.accounts.factories import MemberFactory
 from tests.accounts.journeys import MemberJourney
+from tests.chats.factories import conversation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -128,11 +129,8 @@ async def test_accepting_while_searching_ends_the_search(webhook, telegram):
 
 @sync_to_async
 def active_session():
-    anna = MemberFactory(tg_id=ANNA, pseudonym="Анна")
-    boris = MemberFactory(tg_id=BORIS, pseudonym="Борис")
-    match = Match.objects.create(member_a=anna, member_b=boris)
-    return ChatSession.objects.create(
-        match=match, member_a=anna, member_b=boris, ends_at=clock.now() + dt.timedelta(hours=24)
+    return conversation(
+        MemberFactory(tg_id=ANNA, pseudonym="Анна"), MemberFactory(tg_id=BORIS, pseudonym="Борис")
     )
 
 

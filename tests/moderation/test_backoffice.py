@@ -16,10 +16,11 @@ from django.urls import reverse
 from accounts.models import Member
 from chats.models import ChatSession, Rating
 from core import clock
-from matching.models import Match, Proposal, SearchRequest
+from matching.models import Proposal, SearchRequest
 from moderation import exports
 from moderation.models import Appeal, Report, SafetyFlag, Sanction
 from tests.accounts.factories import MemberFactory
+from tests.chats.factories import conversation
 from tests.jobs import run_jobs
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,10 +33,7 @@ def staff(name: str, group: str) -> User:
 
 
 def chat(a: Member, b: Member, **kw) -> ChatSession:
-    match = Match.objects.create(member_a=a, member_b=b, arm=kw.pop("arm", "strict"))
-    return ChatSession.objects.create(
-        match=match, member_a=a, member_b=b, ends_at=clock.now() + dt.timedelta(hours=24), **kw
-    )
+    return conversation(a, b, arm=kw.pop("arm", "strict"), **kw)
 
 
 def test_a_moderator_bans_a_member_the_chat_ends_and_the_member_reads_why(client, telegram):

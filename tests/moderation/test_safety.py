@@ -8,14 +8,13 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from accounts.models import Member
-from chats.models import ChatSession
 from core import clock
-from matching.models import Match
 from moderation import filters, tasks
 from moderation.models import AlertChat, Appeal, Report, SafetyFlag, Sanction
 from tests import updates
 from tests.accounts.factories import MemberFactory
 from tests.accounts.journeys import MemberJourney
+from tests.chats.factories import conversation
 from tests.jobs import arun_jobs
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,13 +25,9 @@ DATA = Path(__file__).parent / "data"
 
 @sync_to_async
 def start_session():
-    anna = MemberFactory(tg_id=ANNA, pseudonym="Анна", timezone="Europe/Moscow")
-    boris = MemberFactory(tg_id=BORIS, pseudonym="Борис")
-    match = Match.objects.create(member_a=anna, member_b=boris)
     AlertChat.objects.create(chat_id=MODERATORS, title="Модераторы")
-    return ChatSession.objects.create(
-        match=match, member_a=anna, member_b=boris, ends_at=clock.now() + dt.timedelta(hours=24)
-    )
+    anna = MemberFactory(tg_id=ANNA, pseudonym="Анна", timezone="Europe/Moscow")
+    return conversation(anna, MemberFactory(tg_id=BORIS, pseudonym="Борис"))
 
 
 def relayed(telegram) -> int:
