@@ -135,6 +135,11 @@ PSEUDONYM_SECRET = env("PSEUDONYM_SECRET", default="dev-only-pseudonym-secret")
 CHAT_DEFAULT_HOURS = env.int("CHAT_DEFAULT_HOURS", default=24)
 TELEGRAM_MAX_INLINE_RETRY_AFTER = env.int("TELEGRAM_MAX_INLINE_RETRY_AFTER", default=3)
 WEBHOOK_RETRY_AFTER_SECONDS = env.int("WEBHOOK_RETRY_AFTER_SECONDS", default=5)
+# AI coach: an OpenAI-compatible /chat/completions API (unset: offline Russian rules only).
+COACH_OPENAI_BASE_URL = env("COACH_OPENAI_BASE_URL", default="").rstrip("/")
+COACH_OPENAI_API_KEY = env("COACH_OPENAI_API_KEY", default="")
+COACH_OPENAI_MODEL = env("COACH_OPENAI_MODEL", default="gpt-4o-mini")
+COACH_OPENAI_TIMEOUT = env.float("COACH_OPENAI_TIMEOUT", default=4.0)
 PROCESSED_UPDATE_RETENTION_DAYS = 7
 DEAD_LETTER_RETENTION_DAYS = 14
 

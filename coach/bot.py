@@ -1,0 +1,169 @@
+"""/coach on|off, the hint buttons ("use", "hide") and the relay hook that keeps the context window."""
+
+from __future__ import annotations
+
+import django_rq
+import structlog
+from asgiref.sync import sync_to_async
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+
+from accounts import services as accounts_services
+from chats import hooks
+from chats import services as chats_services
+from coach import context as coach_context
+from coach import keyboards, selectors, services, tasks
+from coach.anonymizer import anonymize
+from coach.models import AiHint
+from core import clock
+from core.db import db_call, db_sync
+from core.messaging import edit, render, send
+
+log = structlog.get_logger(__name__)
+
+ON_WORDS = {"on", "вкл", "включить", "да", "1"}
+OFF_WORDS = {"off", "выкл", "выключить", "нет", "0"}
+
+
+def _coach_set(*, tg_id: int, on: bool | None) -> dict | None:
+    """Switch (or, with on=None, just read) the member's opt-in; None before onboarding ends."""
+    member = accounts_services.member_touch(tg_id=tg_id)
+    if not member.is_onboarded:
+        return None
+    if on is not None and on != member.coach_opt_in:
+        member = accounts_services.preference_toggle(member_id=member.pk, what="coach", on=on)
+    session_id = chats_services.active_session_id(member_id=member.pk)
+    if session_id is not None:
+        coach_context.forget_eligible(session_id=session_id)
+    return {"on": member.coach_opt_in, "available": selectors.coach_available(member)}
+
+
+async def coach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat_id = update.effective_chat.id
+    word = (context.args[0].lower() if context.args else "").strip()
+    if word and word not in ON_WORDS | OFF_WORDS:
+        await send(context.bot, chat_id, "coach/usage")
+        return
+    on = True if word in ON_WORDS else False if word in OFF_WORDS else None
+    await _answer(update, context, on)
+
+
+async def _answer(update: Update, context, on: bool | None, *, message_id: int | None = None) -> None:
+    chat_id = update.effective_chat.id
+    try:
+        state = await db_call(_coach_set, tg_id=update.effective_user.id, on=on)
+    except accounts_services.StaleAction:
+        state = None
+    if state is None:
+        await send(context.bot, chat_id, "coach/not_onboarded")
+        return
+    markup = keyboards.switch(state["on"])
+    if message_id is None:
+        await send(context.bot, chat_id, "coach/status", state, reply_markup=markup)
+    else:
+        await edit(context.bot, chat_id, message_id, "coach/status", state, reply_markup=markup)
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    parts = query.data.split(":")
+    action = parts[1] if len(parts) > 1 else ""
+    arg = parts[2] if len(parts) > 2 and parts[2].isdigit() else None
+    if action == "set" and arg in ("0", "1"):
+        await query.answer()
+        await _answer(
+            update, context, arg == "1", message_id=query.message.message_id if query.message else None
+        )
+    elif action == "hide" and arg:
+        hidden = await db_call(
+            services.hint_decide,
+            tg_id=update.effective_user.id,
+            hint_id=int(arg),
+            status=AiHint.Status.HIDDEN,
+        )
+        if not hidden:
+            await query.answer(render("coach/stale"))
+            return
+        await query.answer()
+        if query.message:
+            await edit(context.bot, update.effective_chat.id, query.message.message_id, "coach/hidden")
+    elif action == "use" and arg:
+        await _use(update, context, int(arg))
+    else:
+        await query.answer(render("coach/stale"))
+
+
+def _use_check(*, tg_id: int, hint_id: int) -> str | None:
+    """The phrase to send when this hint may be used now (claimed against a double tap)."""
+    phrase = coach_context.hint_phrase(hint_id)
+    if phrase is None or not services.hint_usable(tg_id=tg_id, hint_id=hint_id):
+        return None
+    return phrase if coach_context.claim_use(hint_id) else None
+
+
+async def _use(update: Update, context, hint_id: int) -> None:
+    from chats.bot import relay_text
+
+    query = update.callback_query
+    tg_id, chat_id = update.effective_user.id, update.effective_chat.id
+    phrase = await db_call(_use_check, tg_id=tg_id, hint_id=hint_id)
+    if phrase is None:
+        await query.answer(render("coach/stale"))
+        return
+    await query.answer()
+    delivered = await relay_text(context.bot, tg_id=tg_id, chat_id=chat_id, text=phrase)
+    if not delivered:
+        await sync_to_async(coach_context.release_use, thread_sensitive=False)(hint_id)
+        await send(context.bot, chat_id, "coach/not_sent")
+        return
+    await db_call(services.hint_decide, tg_id=tg_id, hint_id=hint_id, status=AiHint.Status.USED)
+    if query.message:
+        await edit(context.bot, chat_id, query.message.message_id, "coach/used", {"phrase": phrase})
+
+
+def _remember_and_enqueue(event: hooks.Relayed) -> None:
+    eligible = coach_context.eligible_cached(event.session_id)
+    if eligible is None:
+        eligible = db_sync(selectors.eligible_members)(session_id=event.session_id)
+        coach_context.cache_eligible(session_id=event.session_id, member_ids=eligible)
+    if not eligible:
+        return  # nobody in this chat gets hints: nothing is kept, not even anonymized
+    coach_context.remember(
+        session_id=event.session_id,
+        member_id=event.member_id,
+        text=anonymize(event.text),
+        at=clock.now().timestamp(),
+    )
+    wanted = [m for m in (event.member_id, event.partner_member_id) if m in eligible]
+    for member_id in coach_context.claim_job(session_id=event.session_id, member_ids=wanted):
+        django_rq.get_queue("default").enqueue(
+            tasks.hint_compute, session_id=event.session_id, member_id=member_id
+        )
+
+
+async def on_relayed(event: hooks.Relayed) -> None:
+    """After a text reached the partner: keep it anonymized and maybe ask for a hint."""
+    if not event.text:
+        return
+    try:
+        await sync_to_async(_remember_and_enqueue, thread_sensitive=False)(event)
+    except Exception as exc:  # noqa: BLE001 - the coach must never break the relay
+        log.warning("coach.relay_hook_failed", error=type(exc).__name__)
+
+
+def on_session_end(session_id: int) -> None:
+    try:
+        coach_context.session_forget(session_id)
+    except Exception as exc:  # noqa: BLE001 - the TTL removes the window anyway
+        log.warning("coach.forget_failed", error=type(exc).__name__)
+
+
+def register(application: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("coach", coach, filters=private))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^coach:"))
+    # The Application is rebuilt per event loop; the hooks are module-wide lists.
+    if on_relayed not in hooks.after_relay:
+        hooks.after_relay.append(on_relayed)
+    if on_session_end not in chats_services.session_end_hooks:
+        chats_services.session_end_hooks.append(on_session_end)

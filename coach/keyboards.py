@@ -1,0 +1,20 @@
+from telegram import InlineKeyboardButton as Button
+from telegram import InlineKeyboardMarkup as Markup
+
+from core.messaging import button
+
+
+def hint(hint_id: int) -> Markup:
+    return Markup(
+        [
+            [
+                Button(button("coach.use"), callback_data=f"coach:use:{hint_id}"),
+                Button(button("coach.hide"), callback_data=f"coach:hide:{hint_id}"),
+            ]
+        ]
+    )
+
+
+def switch(on: bool) -> Markup:
+    key, data = ("turn_off", "coach:set:0") if on else ("turn_on", "coach:set:1")
+    return Markup([[Button(button(f"coach.{key}"), callback_data=data)]])

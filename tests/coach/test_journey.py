@@ -1,0 +1,221 @@
+"""The coach as members meet it: opting in, private hints, "use" and "hide", and what never happens."""
+
+import datetime as dt
+import json
+
+import django_rq
+import pytest
+from asgiref.sync import sync_to_async
+
+from accounts.models import Member
+from chats.models import ChatSession
+from coach import context, metrics
+from coach.models import AiHint, CoachSettings
+from core import clock
+from matching.models import Match
+from tests.accounts.factories import MemberFactory
+from tests.accounts.journeys import MemberJourney
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ANNA, BORIS = 7300001, 7300002
+HINT_TITLE = "Подсказка коуча"
+
+
+@sync_to_async
+def start_session(*, anna_opt_in=True, boris_opt_in=False, enabled=True, percent=100):
+    CoachSettings.objects.update_or_create(pk=1, defaults={"enabled": enabled, "rollout_percent": percent})
+    anna = MemberFactory(tg_id=ANNA, pseudonym="Анна", coach_opt_in=anna_opt_in)
+    boris = MemberFactory(tg_id=BORIS, pseudonym="Борис", coach_opt_in=boris_opt_in)
+    match = Match.objects.create(member_a=anna, member_b=boris)
+    return ChatSession.objects.create(
+        match=match, member_a=anna, member_b=boris, ends_at=clock.now() + dt.timedelta(hours=24)
+    )
+
+
+def _run_jobs() -> list:
+    queue = django_rq.get_queue("default")
+    results = []
+    for job in queue.jobs:
+        if job.func_name.startswith("coach."):
+            results.append(job.perform())
+    queue.empty()
+    return results
+
+
+async def run_jobs() -> list:
+    """Run the coach jobs the relay enqueued, as the worker would."""
+    return await sync_to_async(_run_jobs, thread_sensitive=False)()
+
+
+def hints_to(telegram, tg_id):
+    return [call for call in telegram.messages_to(tg_id) if HINT_TITLE in call.text]
+
+
+@pytest.fixture
+async def session(webhook, telegram):
+    return await start_session()
+
+
+async def test_opt_in_over_the_webhook_then_a_private_hint_arrives(webhook, telegram):
+    await sync_to_async(CoachSettings.objects.update_or_create)(
+        pk=1, defaults={"enabled": True, "rollout_percent": 100}
+    )
+    anna = MemberJourney(webhook, telegram, ANNA)
+    await anna.onboard()
+    status = await anna.command("coach")
+    assert "выключены" in status.text
+    status = await anna.tap("Включить")
+    assert "включены" in telegram.last_to(ANNA, "editMessageText").text
+    assert (await Member.objects.aget(tg_id=ANNA)).coach_opt_in
+    boris = await sync_to_async(MemberFactory)(tg_id=BORIS)
+    member = await Member.objects.aget(tg_id=ANNA)
+    match = await Match.objects.acreate(member_a=member, member_b=boris)
+    await ChatSession.objects.acreate(
+        match=match, member_a=member, member_b=boris, ends_at=clock.now() + dt.timedelta(hours=24)
+    )
+    await webhook.text(BORIS, "Мне так тяжело после развода, не могу спать")
+    assert await run_jobs() == ["pain"]
+    (hint,) = hints_to(telegram, ANNA)
+    assert "видите только вы" in hint.text
+    assert hints_to(telegram, BORIS) == []
+    await anna.command("coach", "off")
+    assert not (await Member.objects.aget(tg_id=ANNA)).coach_opt_in
+    assert "выключены" in anna.last.text
+
+
+async def test_coach_command_before_onboarding_explains_what_to_do(webhook, telegram):
+    await webhook.command(ANNA, "start")
+    await webhook.command(ANNA, "coach", "on")
+    assert "/start" in telegram.last_to(ANNA).text
+    assert not (await Member.objects.aget(tg_id=ANNA)).coach_opt_in
+
+
+async def test_unknown_coach_argument_gets_usage(session, webhook, telegram):
+    await webhook.command(ANNA, "coach", "может быть")
+    assert "/coach on" in telegram.last_to(ANNA).text
+
+
+async def test_partner_never_sees_a_hint_unless_use_is_tapped(session, webhook, telegram):
+    await webhook.text(BORIS, "Мне очень одиноко, Олег ушёл и я не справляюсь")
+    await run_jobs()
+    hint = hints_to(telegram, ANNA)[-1]
+    assert telegram.calls_for(BORIS, "sendMessage") == []
+    row = await AiHint.objects.aget()
+    assert row.status == AiHint.Status.SHOWN and row.situation == "pain" and row.provider == "offline"
+    phrase = hint.text.split("<i>«", 1)[1].split("»</i>", 1)[0]
+
+    await webhook.tap(ANNA, hint.callback_data("Отправить"), message_id=hint.result["message_id"])
+    (sent,) = telegram.calls_for(BORIS, "sendMessage")
+    assert sent.text == phrase and HINT_TITLE not in sent.text
+    assert "Отправлено собеседнику" in telegram.last_to(ANNA, "editMessageText").text
+    assert (await AiHint.objects.aget()).status == AiHint.Status.USED
+
+    await webhook.tap(ANNA, hint.callback_data("Отправить"), message_id=hint.result["message_id"])
+    assert len(telegram.calls_for(BORIS, "sendMessage")) == 1
+    assert "неактуальна" in telegram.calls_for(None, "answerCallbackQuery")[-1].params["text"]
+
+
+async def test_hide_keeps_the_hint_from_the_partner(session, webhook, telegram):
+    hidden = metrics.hints_total.labels("offline", "pain", "hidden")
+    before = hidden._value.get()
+    await webhook.text(BORIS, "Мне страшно и плохо")
+    await run_jobs()
+    hint = hints_to(telegram, ANNA)[-1]
+    await webhook.tap(ANNA, hint.callback_data("Скрыть"), message_id=hint.result["message_id"])
+    assert "скрыта" in telegram.last_to(ANNA, "editMessageText").text
+    assert (await AiHint.objects.aget()).status == AiHint.Status.HIDDEN
+    assert telegram.calls_for(BORIS, "sendMessage") == []
+    assert hidden._value.get() == before + 1
+
+
+async def test_someone_elses_hint_button_is_refused_politely(session, webhook, telegram):
+    await webhook.text(BORIS, "Мне страшно и плохо")
+    await run_jobs()
+    hint = hints_to(telegram, ANNA)[-1]
+    await webhook.tap(BORIS, hint.callback_data("Отправить"))
+    assert "неактуальна" in telegram.calls_for(None, "answerCallbackQuery")[-1].params["text"]
+    assert (await AiHint.objects.aget()).status == AiHint.Status.SHOWN
+
+
+async def test_at_most_one_hint_per_member_per_five_minutes(session, webhook, telegram):
+    await webhook.text(BORIS, "Мне так тяжело")
+    await run_jobs()
+    clock.advance(dt.timedelta(minutes=1))
+    await webhook.text(BORIS, "Очень больно")
+    await run_jobs()
+    assert len(hints_to(telegram, ANNA)) == 1
+    await sync_to_async(context.connection().delete)(
+        context.last_hint_key(session.member_a_id)
+    )  # 5 min lapse
+    await webhook.text(BORIS, "И одиноко")
+    await run_jobs()
+    assert len(hints_to(telegram, ANNA)) == 2
+
+
+async def test_a_muted_member_gets_no_hint(session, webhook, telegram):
+    await Member.objects.filter(tg_id=ANNA).aupdate(muted_until=clock.now() + dt.timedelta(hours=1))
+    await webhook.text(BORIS, "Мне так тяжело")
+    await run_jobs()
+    assert hints_to(telegram, ANNA) == []
+    assert await AiHint.objects.acount() == 0
+
+
+async def test_a_hint_computed_after_the_session_ended_is_dropped(session, webhook, telegram):
+    await webhook.text(BORIS, "Мне так тяжело")
+    await ChatSession.objects.filter(pk=session.pk).aupdate(status=ChatSession.Status.ENDED)
+    await sync_to_async(context.cache_eligible)(session_id=session.pk, member_ids=[session.member_a_id])
+    from coach import services
+    from coach.providers import OfflineProvider
+
+    hint = OfflineProvider().hint_for("pain")
+    delivered = await sync_to_async(services.hint_record)(
+        session_id=session.pk, member_id=session.member_a_id, hint=hint, latency_ms=3
+    )
+    assert delivered is None
+    assert (await AiHint.objects.aget()).status == AiHint.Status.DROPPED
+    assert await run_jobs() == ["skipped"]
+    assert hints_to(telegram, ANNA) == []
+
+
+async def test_nobody_opted_in_means_nothing_is_kept(webhook, telegram):
+    session = await start_session(anna_opt_in=False)
+    await webhook.text(BORIS, "Мне так тяжело, звони +7 916 123-45-67")
+    assert await sync_to_async(context.connection().exists)(context.window_key(session.pk)) == 0
+    assert django_rq.get_queue("default").count == 0
+
+
+async def test_global_switch_off_or_outside_rollout_means_no_hints(webhook, telegram):
+    await start_session(enabled=False)
+    await webhook.text(BORIS, "Мне так тяжело")
+    assert await run_jobs() == []
+    await CoachSettings.objects.filter(pk=1).aupdate(enabled=True, rollout_percent=0)
+    await sync_to_async(context.connection().flushdb)()
+    await webhook.text(BORIS, "Мне так тяжело")
+    assert await run_jobs() == []
+    assert hints_to(telegram, ANNA) == []
+
+
+async def test_context_is_anonymized_in_redis_with_a_ttl_and_gone_when_the_chat_ends(
+    session, webhook, telegram
+):
+    await webhook.text(BORIS, "Я Олег, и мне тяжело с тех пор, как ушла Маша")
+    await webhook.text(ANNA, "Привет, Олег! Я живу на ул. Ленина, 5")
+    redis = context.connection()
+    key = context.window_key(session.pk)
+    lines = [json.loads(x)["t"] for x in await sync_to_async(redis.lrange)(key, 0, -1)]
+    assert lines == ["Я [имя], и мне тяжело с тех пор, как ушла [имя]", "Привет, [имя]! Я живу на [адрес]"]
+    assert 0 < await sync_to_async(redis.ttl)(key) <= 3600
+    await webhook.command(ANNA, "end")
+    await webhook.tap(ANNA, telegram.last_to(ANNA).callback_data("Да, завершить"))
+    assert await sync_to_async(redis.exists)(key) == 0
+
+
+async def test_crisis_words_bring_the_crisis_card_first(session, webhook, telegram):
+    await webhook.text(BORIS, "Я больше не хочу жить")
+    await run_jobs()
+    texts = telegram.texts_to(ANNA)
+    card = next(i for i, t in enumerate(texts) if "112" in t)
+    hint = next(i for i, t in enumerate(texts) if HINT_TITLE in t)
+    assert card < hint
+    assert (await AiHint.objects.aget()).situation == "crisis"
