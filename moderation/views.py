@@ -101,10 +101,19 @@ def dashboard(request):
         "all": kpis.figures(start, end),
         "arms": {name: kpis.figures(start, end, name) for name in ("strict", "soft")},
         "series": series,
+        "coach": _coach_stats(start, end),
         "bar": round(600 / width * 0.28, 1),
         "peak": peak,
     }
     return TemplateResponse(request, "admin/moderation/dashboard.html", context)
+
+
+def _coach_stats(start: dt.date, end: dt.date) -> dict:
+    from coach.selectors import hint_stats
+
+    since = dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    return hint_stats(since, until)
 
 
 def exports_index(request):

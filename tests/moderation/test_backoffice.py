@@ -156,12 +156,23 @@ def test_the_dashboard_shows_the_figures_and_the_targets(client):
     session.status, session.ended_at = "ended", now
     session.save()
     Rating.objects.create(session=session, rater=members[0], rated=members[1], score=5)
+    from coach.models import AiHint
+
+    for status in ("used", "hidden"):
+        AiHint.objects.create(
+            session=session,
+            member_ref=members[0].ref,
+            situation="question",
+            provider="offline",
+            status=status,
+        )
     client.force_login(staff("analyst", "Analysts"))
     page = client.get(reverse("kpi-dashboard")).content.decode()
     assert "Цели запуска" in page
     assert "Приняли предложение" in page and "50,0 %" in page  # 1 of 2 decided
     assert "30,0 мин" in page and "выполнено" in page
     assert "<svg" in page
+    assert "ИИ-подсказки" in page and "<b>offline</b>" in page and "50 %" in page  # 1 used of 2 shown
 
 
 async def _stream(client) -> tuple[int, int, int, str]:
