@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
-from accounts import validators
-from accounts.models import Member, MemberTopic, Preferences, Topic
+from accounts import avatars, validators
+from accounts.models import LaterTopic, Member, MemberTopic, Preferences, Topic
 from core import clock
 from core.pseudonym import pseudonymous_ref
 
@@ -29,12 +29,18 @@ STEP_ORDER = [
     Step.ADULT,
     Step.PSEUDONYM,
     Step.TIMEZONE,
+    Step.COUNTRY,
     Step.TOPICS,
     Step.EXPECTATIONS,
+    Step.SENSITIVITY,
     Step.AVAILABILITY,
     Step.BIO,
+    Step.SAFETY,
     Step.DONE,
 ]
+# Countries with their own crisis lines; ZZ: anywhere else (international resources).
+COUNTRIES = ("RU", "BY", "KZ", "UA", "UZ", "AM", "GE", "ZZ")
+COLIST_MAX = 5
 
 
 @dataclass
@@ -158,6 +164,9 @@ def _finish_edit_or_advance(member: Member, step: str, fields: list[str]) -> Non
         if member.onboarding_step == Step.DONE:
             member.onboarded_at = clock.now()
             fields.append("onboarded_at")
+            if not member.avatar:
+                member.avatar = avatars.avatar_for(member.ref)
+                fields.append("avatar")
     member.save(update_fields=fields)
 
 
@@ -197,6 +206,110 @@ def timezone_ask_other(*, member_id: int) -> Member:
         return _await(member, member.awaiting, {"timezone_typed": True})
     member.awaiting_context = {"timezone_typed": True}
     member.save(update_fields=["awaiting_context"])
+    return member
+
+
+@transaction.atomic
+def country_set(*, member_id: int, value: str) -> Member:
+    """The country whose crisis lines the member is shown (onboarding step or /profile)."""
+    member = _lock(member_id)
+    if not (member.onboarding_step == Step.COUNTRY or _editing(member, "country")):
+        raise StaleAction(member.onboarding_step)
+    if value not in COUNTRIES:
+        raise StaleAction(value)
+    member.country = value
+    _finish_edit_or_advance(member, Step.COUNTRY, ["country"])
+    return member
+
+
+@transaction.atomic
+def sensitivity_set(*, member_id: int, value: str) -> Member:
+    """How hard the member's topics are for them right now (light / difficult / very hard)."""
+    member = _lock(member_id)
+    if not (member.onboarding_step == Step.SENSITIVITY or _editing(member, "sensitivity")):
+        raise StaleAction(member.onboarding_step)
+    if value not in Preferences.Sensitivity.values:
+        raise StaleAction(value)
+    Preferences.objects.update_or_create(member=member, defaults={"sensitivity": value})
+    _finish_edit_or_advance(member, Step.SENSITIVITY, [])
+    return member
+
+
+@transaction.atomic
+def safety_cards_seen(*, member_id: int, onboarding: bool) -> Member:
+    """The member read the safe-communication cards to the end (onboarding, or again from /help)."""
+    member = _lock(member_id)
+    if onboarding and member.onboarding_step != Step.SAFETY:
+        raise StaleAction(member.onboarding_step)
+    fields = []
+    if member.safety_cards_seen_at is None or onboarding:
+        member.safety_cards_seen_at = clock.now()
+        fields.append("safety_cards_seen_at")
+    if onboarding:
+        _finish_edit_or_advance(member, Step.SAFETY, fields)
+    elif fields:
+        member.save(update_fields=fields)
+    return member
+
+
+@transaction.atomic
+def avatar_regenerate(*, member_id: int) -> Member:
+    member = _lock(member_id)
+    if not member.is_onboarded:
+        raise StaleAction("avatar")
+    member.avatar = avatars.avatar_next(member.ref, member.avatar)
+    member.save(update_fields=["avatar"])
+    return member
+
+
+@transaction.atomic
+def later_topic_toggle(*, member_id: int, topic_id: int, selected: bool | None = None) -> Outcome:
+    """Put a topic on the member's co-list (topics for later) or take it off."""
+    member = _lock(member_id)
+    if not _editing(member, "colist"):
+        raise StaleAction("colist")
+    topic = Topic.objects.filter(pk=topic_id, is_active=True).first()
+    if topic is None:
+        raise StaleAction("topic")
+    link = LaterTopic.objects.filter(member=member, topic=topic).first()
+    if selected is None:
+        selected = link is None
+    if not selected:
+        if link:
+            link.delete()
+    elif link is None:
+        if member.later_topics.count() >= COLIST_MAX:
+            return Outcome(member, ok=False, reason="colist_too_many")
+        LaterTopic.objects.create(member=member, topic=topic)
+    return Outcome(member)
+
+
+@transaction.atomic
+def colist_notify_toggle(*, member_id: int, on: bool | None) -> Member:
+    member = _lock(member_id)
+    if not _editing(member, "colist"):
+        raise StaleAction("colist")
+    preferences, _ = Preferences.objects.get_or_create(member=member)
+    preferences.colist_opt_in = (not preferences.colist_opt_in) if on is None else on
+    preferences.save(update_fields=["colist_opt_in"])
+    return member
+
+
+@transaction.atomic
+def colist_confirm(*, member_id: int) -> Member:
+    member = _lock(member_id)
+    if not _editing(member, "colist"):
+        raise StaleAction("colist")
+    _finish_edit_or_advance(member, Step.DONE, [])
+    return member
+
+
+@transaction.atomic
+def notices_unsubscribe(*, member_id: int, what: str) -> Member:
+    """One tap under a digest ("digest") or a co-list notice ("colist"): no more of them."""
+    member = _lock(member_id)
+    field_name = {"digest": "digest_opt_in", "colist": "colist_opt_in"}[what]
+    Preferences.objects.filter(member=member).update(**{field_name: False})
     return member
 
 
@@ -300,7 +413,17 @@ def bio_set(*, member_id: int, text: str | None) -> Outcome:
     return Outcome(member)
 
 
-EDITABLE = ("pseudonym", "timezone", "topics", "expectations", "availability", "bio")
+EDITABLE = (
+    "pseudonym",
+    "timezone",
+    "country",
+    "topics",
+    "expectations",
+    "sensitivity",
+    "availability",
+    "bio",
+    "colist",
+)
 
 
 @transaction.atomic
@@ -382,6 +505,7 @@ def member_erase(*, member_id: int) -> str:
         hook(member)
     ref = member.ref
     MemberTopic.objects.filter(member=member).delete()
+    LaterTopic.objects.filter(member=member).delete()
     Preferences.objects.filter(member=member).delete()
     DeadLetterUpdate.objects.filter(member_ref=ref).delete()
     LogEntry.objects.filter(
@@ -391,6 +515,9 @@ def member_erase(*, member_id: int) -> str:
         tg_id=None,
         pseudonym="",
         timezone="",
+        country="",
+        avatar="",
+        safety_cards_seen_at=None,
         bio="",
         expectations=[],
         availability=[],
