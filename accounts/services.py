@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from accounts import avatars, validators
 from accounts.models import LaterTopic, Member, MemberTopic, Preferences, Topic
@@ -534,3 +535,119 @@ def member_erase(*, member_id: int) -> str:
         deleted_at=clock.now(),
     )
     return ref
+
+
+# -- digest and co-list notices -------------------------------------------------------------------
+
+DIGEST_WEEK = dt.timedelta(days=7)
+# A digest is due when the last one is older than this (a late weekly run still sends one).
+DIGEST_GAP = dt.timedelta(days=6)
+COLIST_GAP = dt.timedelta(days=1)
+# A search counts as "someone is looking now" for the co-list while it is this fresh.
+COLIST_WINDOW = dt.timedelta(minutes=30)
+
+
+@dataclass
+class Notice:
+    """One fan-out message: who gets it (tg id only for sending) and what it says."""
+
+    member_id: int
+    tg_id: int
+    context: dict
+
+
+def _reachable_onboarded():
+    return Member.objects.filter(
+        onboarding_step=Step.DONE, unreachable_since__isnull=True, tg_id__isnull=False
+    ).exclude(status__in=[Member.Status.DELETED, Member.Status.BANNED])
+
+
+@transaction.atomic
+def digest_claim(*, limit: int) -> list[Notice]:
+    """Claim members whose weekly digest is due (marking it sent) and count who joined for them:
+    members onboarded this week who share a topic. Nobody is named; zero means no message."""
+    now = clock.now()
+    due = list(
+        Preferences.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(digest_opt_in=True, member__in=_reachable_onboarded())
+        .filter(Q(digest_sent_at__isnull=True) | Q(digest_sent_at__lte=now - DIGEST_GAP))
+        .select_related("member")
+        .order_by("pk")[:limit]
+    )
+    Preferences.objects.filter(pk__in=[p.pk for p in due]).update(digest_sent_at=now)
+    notices = []
+    for preferences in due:
+        member = preferences.member
+        topic_ids = list(member.member_topics.values_list("topic_id", flat=True))
+        count = (
+            Member.objects.filter(
+                onboarded_at__gte=now - DIGEST_WEEK,
+                onboarded_at__lt=now,
+                member_topics__topic_id__in=topic_ids,
+            )
+            .exclude(pk=member.pk)
+            .exclude(status=Member.Status.DELETED)
+            .distinct()
+            .count()
+        )
+        if count:
+            titles = list(
+                Topic.objects.filter(pk__in=topic_ids).order_by("order").values_list("title", flat=True)
+            )
+            notices.append(Notice(member.pk, member.tg_id, {"count": count, "topics": titles}))
+    return notices
+
+
+@transaction.atomic
+def digest_release(*, member_ids: list[int]) -> None:
+    """A flood wait stopped the fan-out: these members' digests are due again."""
+    Preferences.objects.filter(member_id__in=member_ids).update(digest_sent_at=None)
+
+
+@transaction.atomic
+def colist_claim(*, limit: int) -> list[Notice]:
+    """Members to tell that someone with a topic from their co-list is searching now (opted in,
+    reachable, not searching themselves, at most once a day); marks them notified."""
+    from matching.models import SearchRequest
+
+    now = clock.now()
+    searching = SearchRequest.objects.filter(
+        status=SearchRequest.Status.WAITING, created_at__gte=now - COLIST_WINDOW
+    )
+    searchers_by_topic: dict[int, set[int]] = {}
+    for topic_id, member_id in MemberTopic.objects.filter(member__searches__in=searching).values_list(
+        "topic_id", "member_id"
+    ):
+        searchers_by_topic.setdefault(topic_id, set()).add(member_id)
+    if not searchers_by_topic:
+        return []
+    busy = SearchRequest.objects.filter(
+        status__in=[SearchRequest.Status.WAITING, SearchRequest.Status.PROPOSED]
+    ).values("member_id")
+    due = list(
+        Preferences.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(colist_opt_in=True, member__in=_reachable_onboarded().exclude(pk__in=busy))
+        .filter(
+            member__in=LaterTopic.objects.filter(topic_id__in=list(searchers_by_topic)).values("member_id")
+        )
+        .filter(Q(colist_notified_at__isnull=True) | Q(colist_notified_at__lte=now - COLIST_GAP))
+        .select_related("member")
+        .order_by("pk")[:limit]
+    )
+    notices = []
+    for preferences in due:
+        member = preferences.member
+        titles = [
+            later.topic.title
+            for later in member.later_topics.select_related("topic").order_by("topic__order")
+            if searchers_by_topic.get(later.topic_id, set()) - {member.pk}
+        ]
+        if titles:
+            notices.append(Notice(member.pk, member.tg_id, {"topics": titles}))
+    Preferences.objects.filter(member_id__in=[n.member_id for n in notices]).update(colist_notified_at=now)
+    return notices
+
+
+@transaction.atomic
+def colist_release(*, member_ids: list[int]) -> None:
+    Preferences.objects.filter(member_id__in=member_ids).update(colist_notified_at=None)

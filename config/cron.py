@@ -13,3 +13,8 @@ cron.register(matching_sweep, queue_name="default", interval=30)
 from chats.tasks import sessions_sweep  # noqa: E402
 
 cron.register(sessions_sweep, queue_name="default", interval=60)
+
+from accounts.tasks import colist_notify, digest_send  # noqa: E402
+
+cron.register(digest_send, queue_name="default", cron="0 10 * * 1")  # Mondays, 13:00 Moscow
+cron.register(colist_notify, queue_name="default", interval=600)
