@@ -144,8 +144,14 @@ async def ask_step(bot, chat_id: int, member: Member, view: dict) -> None:
         await send(bot, chat_id, "accounts/ask_pseudonym", LIMITS)
     elif step == Step.TIMEZONE:
         await send(bot, chat_id, "accounts/ask_timezone", reply_markup=keyboards.timezones())
+    elif step == Step.COUNTRY:
+        await _send_countries(bot, chat_id, view)
     elif step == Step.TOPICS:
         await _send_topics(bot, chat_id, view)
+    elif step == Step.SENSITIVITY:
+        await _send_sensitivity(bot, chat_id, view)
+    elif step == Step.SAFETY:
+        await send_safety_card(bot, chat_id, 1, onboarding=True)
     elif step == Step.EXPECTATIONS:
         await send(
             bot,
@@ -178,6 +184,12 @@ async def ask_edit(bot, chat_id: int, member: Member, view: dict, what: str) -> 
         await send(bot, chat_id, "accounts/ask_timezone", reply_markup=keyboards.timezones(editing=True))
     elif what == "topics":
         await _send_topics(bot, chat_id, view)
+    elif what == "country":
+        await _send_countries(bot, chat_id, view, editing=True)
+    elif what == "sensitivity":
+        await _send_sensitivity(bot, chat_id, view, editing=True)
+    elif what == "colist":
+        await _send_colist(bot, chat_id, view)
     elif what == "expectations":
         await send(
             bot,
@@ -215,6 +227,38 @@ async def _send_topics(bot, chat_id: int, view: dict) -> None:
         {"min": services.TOPICS_MIN, "max": services.TOPICS_MAX},
         reply_markup=keyboards.topics(view["topics"], view["selected"]),
     )
+
+
+async def _send_countries(bot, chat_id: int, view: dict, *, editing: bool = False) -> None:
+    suggested = view.get("suggested", "")
+    markup = keyboards.countries(suggested, editing=editing)
+    await send(bot, chat_id, "accounts/ask_country", {"suggested": suggested}, reply_markup=markup)
+
+
+async def _send_sensitivity(bot, chat_id: int, view: dict, *, editing: bool = False) -> None:
+    markup = keyboards.sensitivity(view.get("sensitivity", ""), editing=editing)
+    await send(bot, chat_id, "accounts/ask_sensitivity", reply_markup=markup)
+
+
+def _colist_markup(view: dict):
+    return keyboards.colist(view["topics"], view["later"], view["card"]["colist_opt_in"])
+
+
+async def _send_colist(bot, chat_id: int, view: dict) -> None:
+    await send(
+        bot, chat_id, "accounts/ask_colist", {"max": services.COLIST_MAX}, reply_markup=_colist_markup(view)
+    )
+
+
+async def send_safety_card(
+    bot, chat_id: int, number: int, *, onboarding: bool, message_id: int | None = None
+) -> None:
+    """One of the safe-communication cards; Next/Back edit the same message."""
+    markup = keyboards.safety_card(number, onboarding=onboarding)
+    if message_id:
+        await edit(bot, chat_id, message_id, "accounts/safety_card", {"number": number}, reply_markup=markup)
+    else:
+        await send(bot, chat_id, "accounts/safety_card", {"number": number}, reply_markup=markup)
 
 
 async def _show_profile(bot, chat_id: int, view: dict, *, message_id: int | None = None) -> None:
@@ -261,7 +305,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _run(update, view=False)
-    await send(context.bot, update.effective_chat.id, "accounts/help")
+    await send(context.bot, update.effective_chat.id, "accounts/help", reply_markup=keyboards.help_menu())
 
 
 async def profile(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -344,6 +388,28 @@ def _button_work(action: str, args: list[str]) -> Callable[[Member], Any] | None
         if arg == "done":
             return lambda m: confirm(member_id=m.pk)
         return lambda m: toggle(member_id=m.pk, value=arg, selected=_wanted(args))
+    if action == "country" and arg:
+        return lambda m: services.country_set(member_id=m.pk, value=arg)
+    if action == "sens" and arg:
+        return lambda m: services.sensitivity_set(member_id=m.pk, value=arg)
+    if action == "cards" and arg == "done" and len(args) == 2:
+        return lambda m: services.safety_cards_seen(member_id=m.pk, onboarding=args[1] == "o")
+    if action == "cards" and arg == "open":
+        return None
+    if action == "cards" and arg.isdigit() and 1 <= int(arg) <= keyboards.SAFETY_CARDS and len(args) == 2:
+        return None
+    if action == "later" and arg.isdigit():
+        return lambda m: services.later_topic_toggle(
+            member_id=m.pk, topic_id=int(arg), selected=_wanted(args)
+        )
+    if action == "later" and arg == "notify":
+        return lambda m: services.colist_notify_toggle(member_id=m.pk, on=_wanted(args))
+    if action == "later" and arg == "done":
+        return lambda m: services.colist_confirm(member_id=m.pk)
+    if action == "avatar" and arg == "new":
+        return lambda m: services.avatar_regenerate(member_id=m.pk)
+    if action == "unsub" and arg in ("digest", "colist"):
+        return lambda m: services.notices_unsubscribe(member_id=m.pk, what=arg)
     if action == "bio" and arg == "skip":
         return lambda m: services.bio_set(member_id=m.pk, text=None)
     if action == "profile":
@@ -385,13 +451,17 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if turn.outcome is not None and not turn.outcome.ok:
         reason = turn.outcome.reason
         limits = {"min": services.TOPICS_MIN, "max": services.TOPICS_MAX}
+        if reason == "colist_too_many":
+            limits["max"] = services.COLIST_MAX
         await query.answer(_plain(f"accounts/invalid/{reason}", limits), show_alert=True)
         return
     await query.answer(_plain("accounts/saved") if action == "pref" else None)
-    await _button_reply(update, context, turn, action, args[0] if args else "")
+    await _button_reply(
+        update, context, turn, action, args[0] if args else "", args[1] if len(args) > 1 else ""
+    )
 
 
-async def _button_reply(update: Update, context, turn: Turn, action: str, arg: str) -> None:
+async def _button_reply(update: Update, context, turn: Turn, action: str, arg: str, mode: str = "") -> None:
     bot, chat_id = context.bot, update.effective_chat.id
     message_id = update.callback_query.message.message_id
     member = turn.member
@@ -413,15 +483,39 @@ async def _button_reply(update: Update, context, turn: Turn, action: str, arg: s
                 chat_id=chat_id, message_id=message_id, reply_markup=markup
             ),
         )
+    elif action == "later" and arg != "done":
+        markup = _colist_markup(turn.view)
+        await call_telegram(
+            chat_id,
+            "editMessageReplyMarkup",
+            lambda: bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message_id, reply_markup=markup
+            ),
+        )
+    elif action == "later":
+        await send(bot, chat_id, "accounts/saved_long")
+        await _show_profile(bot, chat_id, turn.view)
+    elif action == "cards" and arg == "open":
+        await send_safety_card(bot, chat_id, 1, onboarding=False)
+    elif action == "cards" and arg.isdigit():
+        onboarding = not member.is_onboarded and member.onboarding_step == Step.SAFETY and mode == "o"
+        await send_safety_card(bot, chat_id, int(arg), onboarding=onboarding, message_id=message_id)
+    elif action == "cards":
+        if turn.was_onboarded or mode == "h":
+            await edit(bot, chat_id, message_id, "accounts/cards_closed")
+        else:
+            await _after_step(bot, chat_id, turn)
+    elif action == "unsub":
+        await edit(bot, chat_id, message_id, f"accounts/{arg}_unsubscribed")
     elif action in ("rules", "adult"):
         await ask_step(bot, chat_id, member, turn.view)
-    elif action in ("tz", "topics", "exp", "av", "bio"):
+    elif action in ("tz", "country", "topics", "exp", "sens", "av", "bio"):
         await _after_step(bot, chat_id, turn)
     elif action == "profile" or (action == "edit" and arg == "cancel"):
         await ask_again(bot, chat_id, turn)
     elif action == "edit":
         await ask_edit(bot, chat_id, member, turn.view, arg)
-    elif action == "pref":
+    elif action in ("pref", "avatar"):
         await _show_profile(bot, chat_id, turn.view, message_id=message_id)
     elif action == "delete":
         if arg == "1":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 
-from accounts.models import Member, Topic
+from accounts.models import Member, Preferences, Topic
 from core.messaging import button
 
 # Cities of Russian-speaking regions, west to east; each label also shows the UTC offset.
@@ -96,6 +96,69 @@ def bio(*, editing: bool = False) -> Markup:
     return Markup([[_b("skip", "accounts:bio:skip")]])
 
 
+COUNTRIES = ("RU", "BY", "KZ", "UA", "UZ", "AM", "GE")
+SAFETY_CARDS = 4
+
+
+def countries(suggested: str = "", *, editing: bool = False) -> Markup:
+    """Countries with their own crisis lines, the one the timezone suggests first."""
+    order = sorted(COUNTRIES, key=lambda code: code != suggested)
+    rows = _pairs([_b(f"country.{code}", f"accounts:country:{code}") for code in order])
+    rows.append([_b("country.ZZ", "accounts:country:ZZ")])
+    if editing:
+        rows.append([_b("cancel", "accounts:edit:cancel")])
+    return Markup(rows)
+
+
+def sensitivity(current: str = "", *, editing: bool = False) -> Markup:
+    rows = [
+        [
+            Button(
+                _mark(value == current, button(f"accounts.sens.{value}")),
+                callback_data=f"accounts:sens:{value}",
+            )
+        ]
+        for value in Preferences.Sensitivity.values
+    ]
+    if editing:
+        rows.append([_b("cancel", "accounts:edit:cancel")])
+    return Markup(rows)
+
+
+def safety_card(number: int, *, onboarding: bool) -> Markup:
+    """Next/Back under a safe-communication card (o: onboarding, h: opened from /help)."""
+    mode = "o" if onboarding else "h"
+    row = []
+    if number > 1:
+        row.append(_b("cards_back", f"accounts:cards:{number - 1}:{mode}"))
+    if number < SAFETY_CARDS:
+        row.append(_b("cards_next", f"accounts:cards:{number + 1}:{mode}"))
+    else:
+        row.append(_b("cards_done", f"accounts:cards:done:{mode}"))
+    return Markup([row])
+
+
+def help_menu() -> Markup:
+    return Markup([[_b("cards_open", "accounts:cards:open:h")]])
+
+
+def colist(all_topics: list[Topic], selected: set[int], notify: bool) -> Markup:
+    rows = _pairs([_toggle(t.pk in selected, t.title, f"accounts:later:{t.pk}") for t in all_topics])
+    rows.append(
+        [_b(f"colist_notify_{'on' if notify else 'off'}", f"accounts:later:notify:{0 if notify else 1}")]
+    )
+    rows.append([_b("done", "accounts:later:done")])
+    return Markup(rows)
+
+
+def digest() -> Markup:
+    return Markup([[_b("find", "accounts:find:go")], [_b("digest_unsubscribe", "accounts:unsub:digest")]])
+
+
+def colist_notice() -> Markup:
+    return Markup([[_b("find", "accounts:find:go")], [_b("colist_stop", "accounts:unsub:colist")]])
+
+
 def summary() -> Markup:
     return Markup([[_b("edit", "accounts:profile:edit")], [_b("find", "accounts:find:go")]])
 
@@ -109,8 +172,14 @@ def profile(card: dict) -> Markup:
                 _b("edit_expectations", "accounts:edit:expectations"),
             ],
             [_b("edit_availability", "accounts:edit:availability"), _b("edit_bio", "accounts:edit:bio")],
+            [
+                _b("edit_country", "accounts:edit:country"),
+                _b("edit_sensitivity", "accounts:edit:sensitivity"),
+            ],
+            [_b("edit_colist", "accounts:edit:colist"), _b("avatar_new", "accounts:avatar:new")],
             [_pref("protect", "protect_content", card["protect_content"])],
             [_pref("coach", "coach", card["coach_opt_in"])],
+            [_pref("digest", "digest_opt_in", card["digest_opt_in"])],
             [_b("find", "accounts:find:go")],
         ]
     )

@@ -48,10 +48,13 @@ class Member(models.Model):
         ADULT = "adult", "18+"
         PSEUDONYM = "pseudonym", "Псевдоним"
         TIMEZONE = "timezone", "Часовой пояс"
+        COUNTRY = "country", "Страна"
         TOPICS = "topics", "Темы"
         EXPECTATIONS = "expectations", "Ожидания"
+        SENSITIVITY = "sensitivity", "Насколько тяжело"
         AVAILABILITY = "availability", "Доступность"
         BIO = "bio", "О себе"
+        SAFETY = "safety", "Карточки безопасного общения"
         DONE = "done", "Завершён"
 
     class Expectation(models.TextChoices):
@@ -73,6 +76,10 @@ class Member(models.Model):
     ref = models.CharField("псевдонимная ссылка", max_length=16, db_index=True)
     pseudonym = models.CharField("псевдоним", max_length=24, blank=True)
     timezone = models.CharField("часовой пояс", max_length=64, blank=True)
+    # ISO 3166 code for the crisis lines shown to the member; "ZZ" = elsewhere (international lines).
+    country = models.CharField("страна", max_length=2, blank=True)
+    # Colour + animal emoji, generated from `ref`: tells partners apart without photos.
+    avatar = models.CharField("аватар", max_length=16, blank=True)
     bio = models.CharField("о себе", max_length=300, blank=True)
     expectations = ArrayField(
         models.CharField(max_length=16, choices=Expectation.choices), default=list, blank=True
@@ -94,6 +101,9 @@ class Member(models.Model):
 
     rules_accepted_at = models.DateTimeField(null=True, blank=True)
     adult_confirmed_at = models.DateTimeField(null=True, blank=True)
+    safety_cards_seen_at = models.DateTimeField(
+        "прочитал карточки безопасного общения", null=True, blank=True
+    )
     created_at = models.DateTimeField("зарегистрирован", default=clock.now, db_index=True)
     onboarded_at = models.DateTimeField("анкета заполнена", null=True, blank=True)
     last_seen_at = models.DateTimeField("последняя активность", null=True, blank=True)
@@ -166,6 +176,9 @@ class Preferences(models.Model):
     protect_content = models.BooleanField("запрет пересылки и сохранения", default=False)
     sensitivity = models.CharField(max_length=12, choices=Sensitivity.choices, blank=True)
     digest_opt_in = models.BooleanField("еженедельный дайджест", default=False)
+    digest_sent_at = models.DateTimeField("дайджест отправлен", null=True, blank=True)
+    colist_opt_in = models.BooleanField("сообщать о собеседниках по темам на потом", default=False)
+    colist_notified_at = models.DateTimeField("последнее уведомление по ко-листу", null=True, blank=True)
 
     class Meta:
         verbose_name = "настройки"
@@ -173,3 +186,20 @@ class Preferences(models.Model):
 
     def __str__(self) -> str:
         return f"Настройки {self.member}"
+
+
+class LaterTopic(models.Model):
+    """A topic on the member's co-list: something they would like to talk about later."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="later_topics")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="later_topics")
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = "тема на потом"
+        verbose_name_plural = "ко-лист"
+        constraints = [models.UniqueConstraint(fields=["member", "topic"], name="uniq_member_later_topic")]
+        indexes = [models.Index(fields=["topic", "member"], name="later_topic_topic_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.topic} (потом)"

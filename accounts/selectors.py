@@ -2,7 +2,46 @@
 
 from __future__ import annotations
 
-from accounts.models import Member, Preferences, Topic
+from accounts import avatars
+from accounts.models import LaterTopic, Member, Preferences, Topic
+from core.messaging import button
+
+# The country a timezone suggests in onboarding (the member can always pick another).
+COUNTRY_BY_TIMEZONE = {
+    "Europe/Moscow": "RU",
+    "Europe/Kaliningrad": "RU",
+    "Europe/Samara": "RU",
+    "Europe/Volgograd": "RU",
+    "Asia/Yekaterinburg": "RU",
+    "Asia/Omsk": "RU",
+    "Asia/Novosibirsk": "RU",
+    "Asia/Krasnoyarsk": "RU",
+    "Asia/Irkutsk": "RU",
+    "Asia/Yakutsk": "RU",
+    "Asia/Vladivostok": "RU",
+    "Asia/Magadan": "RU",
+    "Asia/Kamchatka": "RU",
+    "Europe/Minsk": "BY",
+    "Asia/Almaty": "KZ",
+    "Asia/Qostanay": "KZ",
+    "Asia/Aqtobe": "KZ",
+    "Asia/Aqtau": "KZ",
+    "Europe/Kyiv": "UA",
+    "Europe/Kiev": "UA",
+    "Asia/Tashkent": "UZ",
+    "Asia/Samarkand": "UZ",
+    "Asia/Yerevan": "AM",
+    "Asia/Tbilisi": "GE",
+}
+
+
+def country_suggested(timezone: str) -> str:
+    """The country a member in `timezone` most likely lives in ("" when we cannot tell)."""
+    return COUNTRY_BY_TIMEZONE.get(timezone, "")
+
+
+def country_label(code: str) -> str:
+    return button(f"accounts.country.{code}") if code else "—"
 
 
 def topics_active() -> list[Topic]:
@@ -37,6 +76,18 @@ def member_card(*, member: Member) -> dict:
         "availability": [Member.Window(v).label for v in member.availability],
         "protect_content": bool(preferences and preferences.protect_content),
         "coach_opt_in": member.coach_opt_in,
+        "avatar": member.avatar or avatars.avatar_for(member.ref),
+        "country": country_label(member.country),
+        "sensitivity": (
+            Preferences.Sensitivity(preferences.sensitivity).label
+            if preferences and preferences.sensitivity
+            else ""
+        ),
+        "later_topics": [
+            lt.topic.title for lt in member.later_topics.select_related("topic").order_by("topic__order")
+        ],
+        "colist_opt_in": bool(preferences and preferences.colist_opt_in),
+        "digest_opt_in": bool(preferences and preferences.digest_opt_in),
     }
 
 
@@ -47,6 +98,14 @@ def member_view(*, member: Member) -> dict:
     if member.onboarding_step == Member.Step.TOPICS or member.awaiting == "accounts:edit_topics":
         view["topics"] = topics_active()
         view["selected"] = member_topic_ids(member=member)
+    if member.awaiting == "accounts:edit_colist":
+        view["topics"] = topics_active()
+        view["later"] = set(LaterTopic.objects.filter(member=member).values_list("topic_id", flat=True))
+    if member.onboarding_step == Member.Step.COUNTRY or member.awaiting == "accounts:edit_country":
+        view["suggested"] = country_suggested(member.timezone)
+    if member.onboarding_step == Member.Step.SENSITIVITY or member.awaiting == "accounts:edit_sensitivity":
+        preferences = Preferences.objects.filter(member=member).first()
+        view["sensitivity"] = preferences.sensitivity if preferences else ""
     if member.is_onboarded:
         view["card"] = member_card(member=member)
     return view
@@ -71,6 +130,9 @@ def member_data_export(*, member: Member) -> dict:
         "telegram_id": member.tg_id,
         "pseudonym": member.pseudonym,
         "timezone": member.timezone,
+        "country": member.country,
+        "avatar": member.avatar,
+        "later_topics": [lt.topic.slug for lt in member.later_topics.select_related("topic")],
         "bio": member.bio,
         "expectations": member.expectations,
         "availability": member.availability,
@@ -81,6 +143,7 @@ def member_data_export(*, member: Member) -> dict:
         "onboarding_step": member.onboarding_step,
         "rules_accepted_at": member.rules_accepted_at,
         "adult_confirmed_at": member.adult_confirmed_at,
+        "safety_cards_seen_at": member.safety_cards_seen_at,
         "created_at": member.created_at,
         "onboarded_at": member.onboarded_at,
         "last_seen_at": member.last_seen_at,
@@ -95,6 +158,9 @@ def member_data_export(*, member: Member) -> dict:
             "protect_content": preferences.protect_content,
             "sensitivity": preferences.sensitivity,
             "digest_opt_in": preferences.digest_opt_in,
+            "digest_sent_at": preferences.digest_sent_at,
+            "colist_opt_in": preferences.colist_opt_in,
+            "colist_notified_at": preferences.colist_notified_at,
         }
     # Rows of other apps that point at the member. Rows about the member alone (their searches)
     # are shown in full; rows shared with another member (matches, chats, ratings, reports) are

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
-from accounts import validators
-from accounts.models import Member, MemberTopic, Preferences, Topic
+from accounts import avatars, validators
+from accounts.models import LaterTopic, Member, MemberTopic, Preferences, Topic
 from core import clock
 from core.pseudonym import pseudonymous_ref
 
@@ -29,12 +30,18 @@ STEP_ORDER = [
     Step.ADULT,
     Step.PSEUDONYM,
     Step.TIMEZONE,
+    Step.COUNTRY,
     Step.TOPICS,
     Step.EXPECTATIONS,
+    Step.SENSITIVITY,
     Step.AVAILABILITY,
     Step.BIO,
+    Step.SAFETY,
     Step.DONE,
 ]
+# Countries with their own crisis lines; ZZ: anywhere else (international resources).
+COUNTRIES = ("RU", "BY", "KZ", "UA", "UZ", "AM", "GE", "ZZ")
+COLIST_MAX = 5
 
 
 @dataclass
@@ -158,6 +165,9 @@ def _finish_edit_or_advance(member: Member, step: str, fields: list[str]) -> Non
         if member.onboarding_step == Step.DONE:
             member.onboarded_at = clock.now()
             fields.append("onboarded_at")
+            if not member.avatar:
+                member.avatar = avatars.avatar_for(member.ref)
+                fields.append("avatar")
     member.save(update_fields=fields)
 
 
@@ -197,6 +207,110 @@ def timezone_ask_other(*, member_id: int) -> Member:
         return _await(member, member.awaiting, {"timezone_typed": True})
     member.awaiting_context = {"timezone_typed": True}
     member.save(update_fields=["awaiting_context"])
+    return member
+
+
+@transaction.atomic
+def country_set(*, member_id: int, value: str) -> Member:
+    """The country whose crisis lines the member is shown (onboarding step or /profile)."""
+    member = _lock(member_id)
+    if not (member.onboarding_step == Step.COUNTRY or _editing(member, "country")):
+        raise StaleAction(member.onboarding_step)
+    if value not in COUNTRIES:
+        raise StaleAction(value)
+    member.country = value
+    _finish_edit_or_advance(member, Step.COUNTRY, ["country"])
+    return member
+
+
+@transaction.atomic
+def sensitivity_set(*, member_id: int, value: str) -> Member:
+    """How hard the member's topics are for them right now (light / difficult / very hard)."""
+    member = _lock(member_id)
+    if not (member.onboarding_step == Step.SENSITIVITY or _editing(member, "sensitivity")):
+        raise StaleAction(member.onboarding_step)
+    if value not in Preferences.Sensitivity.values:
+        raise StaleAction(value)
+    Preferences.objects.update_or_create(member=member, defaults={"sensitivity": value})
+    _finish_edit_or_advance(member, Step.SENSITIVITY, [])
+    return member
+
+
+@transaction.atomic
+def safety_cards_seen(*, member_id: int, onboarding: bool) -> Member:
+    """The member read the safe-communication cards to the end (onboarding, or again from /help)."""
+    member = _lock(member_id)
+    if onboarding and member.onboarding_step != Step.SAFETY:
+        raise StaleAction(member.onboarding_step)
+    fields = []
+    if member.safety_cards_seen_at is None or onboarding:
+        member.safety_cards_seen_at = clock.now()
+        fields.append("safety_cards_seen_at")
+    if onboarding:
+        _finish_edit_or_advance(member, Step.SAFETY, fields)
+    elif fields:
+        member.save(update_fields=fields)
+    return member
+
+
+@transaction.atomic
+def avatar_regenerate(*, member_id: int) -> Member:
+    member = _lock(member_id)
+    if not member.is_onboarded:
+        raise StaleAction("avatar")
+    member.avatar = avatars.avatar_next(member.ref, member.avatar)
+    member.save(update_fields=["avatar"])
+    return member
+
+
+@transaction.atomic
+def later_topic_toggle(*, member_id: int, topic_id: int, selected: bool | None = None) -> Outcome:
+    """Put a topic on the member's co-list (topics for later) or take it off."""
+    member = _lock(member_id)
+    if not _editing(member, "colist"):
+        raise StaleAction("colist")
+    topic = Topic.objects.filter(pk=topic_id, is_active=True).first()
+    if topic is None:
+        raise StaleAction("topic")
+    link = LaterTopic.objects.filter(member=member, topic=topic).first()
+    if selected is None:
+        selected = link is None
+    if not selected:
+        if link:
+            link.delete()
+    elif link is None:
+        if member.later_topics.count() >= COLIST_MAX:
+            return Outcome(member, ok=False, reason="colist_too_many")
+        LaterTopic.objects.create(member=member, topic=topic)
+    return Outcome(member)
+
+
+@transaction.atomic
+def colist_notify_toggle(*, member_id: int, on: bool | None) -> Member:
+    member = _lock(member_id)
+    if not _editing(member, "colist"):
+        raise StaleAction("colist")
+    preferences, _ = Preferences.objects.get_or_create(member=member)
+    preferences.colist_opt_in = (not preferences.colist_opt_in) if on is None else on
+    preferences.save(update_fields=["colist_opt_in"])
+    return member
+
+
+@transaction.atomic
+def colist_confirm(*, member_id: int) -> Member:
+    member = _lock(member_id)
+    if not _editing(member, "colist"):
+        raise StaleAction("colist")
+    _finish_edit_or_advance(member, Step.DONE, [])
+    return member
+
+
+@transaction.atomic
+def notices_unsubscribe(*, member_id: int, what: str) -> Member:
+    """One tap under a digest ("digest") or a co-list notice ("colist"): no more of them."""
+    member = _lock(member_id)
+    field_name = {"digest": "digest_opt_in", "colist": "colist_opt_in"}[what]
+    Preferences.objects.filter(member=member).update(**{field_name: False})
     return member
 
 
@@ -300,7 +414,17 @@ def bio_set(*, member_id: int, text: str | None) -> Outcome:
     return Outcome(member)
 
 
-EDITABLE = ("pseudonym", "timezone", "topics", "expectations", "availability", "bio")
+EDITABLE = (
+    "pseudonym",
+    "timezone",
+    "country",
+    "topics",
+    "expectations",
+    "sensitivity",
+    "availability",
+    "bio",
+    "colist",
+)
 
 
 @transaction.atomic
@@ -382,6 +506,7 @@ def member_erase(*, member_id: int) -> str:
         hook(member)
     ref = member.ref
     MemberTopic.objects.filter(member=member).delete()
+    LaterTopic.objects.filter(member=member).delete()
     Preferences.objects.filter(member=member).delete()
     DeadLetterUpdate.objects.filter(member_ref=ref).delete()
     LogEntry.objects.filter(
@@ -391,6 +516,9 @@ def member_erase(*, member_id: int) -> str:
         tg_id=None,
         pseudonym="",
         timezone="",
+        country="",
+        avatar="",
+        safety_cards_seen_at=None,
         bio="",
         expectations=[],
         availability=[],
@@ -407,3 +535,119 @@ def member_erase(*, member_id: int) -> str:
         deleted_at=clock.now(),
     )
     return ref
+
+
+# -- digest and co-list notices -------------------------------------------------------------------
+
+DIGEST_WEEK = dt.timedelta(days=7)
+# A digest is due when the last one is older than this (a late weekly run still sends one).
+DIGEST_GAP = dt.timedelta(days=6)
+COLIST_GAP = dt.timedelta(days=1)
+# A search counts as "someone is looking now" for the co-list while it is this fresh.
+COLIST_WINDOW = dt.timedelta(minutes=30)
+
+
+@dataclass
+class Notice:
+    """One fan-out message: who gets it (tg id only for sending) and what it says."""
+
+    member_id: int
+    tg_id: int
+    context: dict
+
+
+def _reachable_onboarded():
+    return Member.objects.filter(
+        onboarding_step=Step.DONE, unreachable_since__isnull=True, tg_id__isnull=False
+    ).exclude(status__in=[Member.Status.DELETED, Member.Status.BANNED])
+
+
+@transaction.atomic
+def digest_claim(*, limit: int) -> list[Notice]:
+    """Claim members whose weekly digest is due (marking it sent) and count who joined for them:
+    members onboarded this week who share a topic. Nobody is named; zero means no message."""
+    now = clock.now()
+    due = list(
+        Preferences.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(digest_opt_in=True, member__in=_reachable_onboarded())
+        .filter(Q(digest_sent_at__isnull=True) | Q(digest_sent_at__lte=now - DIGEST_GAP))
+        .select_related("member")
+        .order_by("pk")[:limit]
+    )
+    Preferences.objects.filter(pk__in=[p.pk for p in due]).update(digest_sent_at=now)
+    notices = []
+    for preferences in due:
+        member = preferences.member
+        topic_ids = list(member.member_topics.values_list("topic_id", flat=True))
+        count = (
+            Member.objects.filter(
+                onboarded_at__gte=now - DIGEST_WEEK,
+                onboarded_at__lt=now,
+                member_topics__topic_id__in=topic_ids,
+            )
+            .exclude(pk=member.pk)
+            .exclude(status=Member.Status.DELETED)
+            .distinct()
+            .count()
+        )
+        if count:
+            titles = list(
+                Topic.objects.filter(pk__in=topic_ids).order_by("order").values_list("title", flat=True)
+            )
+            notices.append(Notice(member.pk, member.tg_id, {"count": count, "topics": titles}))
+    return notices
+
+
+@transaction.atomic
+def digest_release(*, member_ids: list[int]) -> None:
+    """A flood wait stopped the fan-out: these members' digests are due again."""
+    Preferences.objects.filter(member_id__in=member_ids).update(digest_sent_at=None)
+
+
+@transaction.atomic
+def colist_claim(*, limit: int) -> list[Notice]:
+    """Members to tell that someone with a topic from their co-list is searching now (opted in,
+    reachable, not searching themselves, at most once a day); marks them notified."""
+    from matching.models import SearchRequest
+
+    now = clock.now()
+    searching = SearchRequest.objects.filter(
+        status=SearchRequest.Status.WAITING, created_at__gte=now - COLIST_WINDOW
+    )
+    searchers_by_topic: dict[int, set[int]] = {}
+    for topic_id, member_id in MemberTopic.objects.filter(member__searches__in=searching).values_list(
+        "topic_id", "member_id"
+    ):
+        searchers_by_topic.setdefault(topic_id, set()).add(member_id)
+    if not searchers_by_topic:
+        return []
+    busy = SearchRequest.objects.filter(
+        status__in=[SearchRequest.Status.WAITING, SearchRequest.Status.PROPOSED]
+    ).values("member_id")
+    due = list(
+        Preferences.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(colist_opt_in=True, member__in=_reachable_onboarded().exclude(pk__in=busy))
+        .filter(
+            member__in=LaterTopic.objects.filter(topic_id__in=list(searchers_by_topic)).values("member_id")
+        )
+        .filter(Q(colist_notified_at__isnull=True) | Q(colist_notified_at__lte=now - COLIST_GAP))
+        .select_related("member")
+        .order_by("pk")[:limit]
+    )
+    notices = []
+    for preferences in due:
+        member = preferences.member
+        titles = [
+            later.topic.title
+            for later in member.later_topics.select_related("topic").order_by("topic__order")
+            if searchers_by_topic.get(later.topic_id, set()) - {member.pk}
+        ]
+        if titles:
+            notices.append(Notice(member.pk, member.tg_id, {"topics": titles}))
+    Preferences.objects.filter(member_id__in=[n.member_id for n in notices]).update(colist_notified_at=now)
+    return notices
+
+
+@transaction.atomic
+def colist_release(*, member_ids: list[int]) -> None:
+    Preferences.objects.filter(member_id__in=member_ids).update(colist_notified_at=None)

@@ -22,3 +22,8 @@ cron.register(tips_reconcile, queue_name="default", cron="41 * * * *")
 from moderation.tasks import evidence_purge  # noqa: E402
 
 cron.register(evidence_purge, queue_name="default", cron="23 4 * * *")
+
+from accounts.tasks import colist_notify, digest_send  # noqa: E402
+
+cron.register(digest_send, queue_name="default", cron="0 10 * * 1")  # Mondays, 13:00 Moscow
+cron.register(colist_notify, queue_name="default", interval=600)

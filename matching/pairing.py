@@ -34,6 +34,8 @@ class Encoded:
     overlap: np.ndarray  # class × class time overlap (0: their times never meet)
     half_help: np.ndarray  # 0.1 · helpfulness: the pair's 0.2 · mean is the sum of both
     high_risk: np.ndarray
+    strain: np.ndarray  # 0 light, 1 difficult, 2 very hard (scoring.STRAIN)
+    very_hard: np.ndarray  # strain == 2
 
 
 def encode(pool: Sequence[scoring.Candidate], high_topics: frozenset[int]) -> Encoded:
@@ -66,7 +68,12 @@ def encode(pool: Sequence[scoring.Candidate], high_topics: frozenset[int]) -> En
         overlap=overlap,
         half_help=np.array([0.1 * c.helpfulness for c in pool], dtype=np.float32),
         high_risk=np.array([c.high_risk for c in pool], dtype=bool),
+        strain=np.array([c.strain for c in pool], dtype=np.int8),
+        very_hard=np.array([c.strain == scoring.VERY_HARD for c in pool], dtype=bool),
     )
+
+
+_STRAIN_FACTOR = np.array(scoring.STRAIN_FACTOR, dtype=np.float32)
 
 
 def _overlap_table(members: list[scoring.Candidate]) -> np.ndarray:
@@ -128,6 +135,12 @@ def score_block(enc: Encoded, rows: slice, buffers: _Buffers | None = None) -> n
         refused |= flag
     for r in np.flatnonzero(enc.high_risk[rows]):  # never two people in acute crisis (rare)
         refused[r] |= enc.high_risk
+        refused[r] |= enc.very_hard  # nor acute crisis with "very hard right now"
+    if enc.high_risk.any():
+        np.logical_and(enc.very_hard[rows, None], enc.high_risk[None, :], out=flag)
+        refused |= flag
+    if enc.strain.any():  # the steadier side's strain discounts the pair (scoring.STRAIN_FACTOR)
+        score *= _STRAIN_FACTOR[np.minimum(enc.strain[rows, None], enc.strain[None, :])]
     np.putmask(score, refused, -1)
     start = rows.start or 0
     diagonal = np.arange(count)

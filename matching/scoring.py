@@ -1,4 +1,5 @@
-"""Pair eligibility and score: 0.6 · topic overlap + 0.2 · time overlap + 0.2 · helpfulness."""
+"""Pair eligibility and score: 0.6 · topic overlap + 0.2 · time overlap + 0.2 · helpfulness,
+times a discount when neither side is in a steadier place (topic sensitivity, "strain")."""
 
 from __future__ import annotations
 
@@ -10,6 +11,12 @@ from functools import lru_cache
 MAX_TZ_GAP_HOURS = 6
 DAY_PARTS = {"morning", "day", "evening", "night"}
 DAY_KINDS = {"weekdays", "weekends"}
+# How hard a member's topics are for them now (Preferences.sensitivity) → strain 0, 1, 2.
+STRAIN = {"light": 0, "difficult": 1, "very_hard": 2}
+VERY_HARD = 2
+# Score factor by the steadier side's strain: a pair is preferred when at least one side is
+# light; two people for whom it is very hard right now are proposed only when nothing better fits.
+STRAIN_FACTOR = (1.0, 0.9, 0.75)
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,7 @@ class Candidate:
     strict: bool
     high_risk: bool = False
     requeued: bool = False
+    strain: int = 0  # 0 light (or not said), 1 difficult, 2 very hard
 
 
 @lru_cache(maxsize=512)
@@ -59,6 +67,8 @@ def score(a: Candidate, b: Candidate, *, high_topics: frozenset[int] = frozenset
         return None
     if a.high_risk and b.high_risk:
         return None  # crisis-aware pairing: never two people in acute crisis
+    if (a.high_risk and b.strain == VERY_HARD) or (b.high_risk and a.strain == VERY_HARD):
+        return None  # nor someone in acute crisis with someone for whom it is very hard now
     if len(shared) == 1 and shared <= high_topics:
         return None  # a single shared topic that is a crisis topic for both
     overlap = time_overlap(a, b)
@@ -66,4 +76,5 @@ def score(a: Candidate, b: Candidate, *, high_topics: frozenset[int] = frozenset
         return None
     topics = min(len(shared) / 5, 1.0)
     helpfulness = (a.helpfulness + b.helpfulness) / 2
-    return round(0.6 * topics + 0.2 * overlap + 0.2 * helpfulness, 6)
+    factor = STRAIN_FACTOR[min(a.strain, b.strain)]
+    return round(factor * (0.6 * topics + 0.2 * overlap + 0.2 * helpfulness), 6)

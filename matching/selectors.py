@@ -12,6 +12,7 @@ def preview_card(*, partner: Member, shared_topic_ids: list[int]) -> dict:
     card = member_card(member=partner)
     return {
         "pseudonym": card["pseudonym"],
+        "avatar": card["avatar"],
         "timezone": card["timezone"],
         "expectations": card["expectations"],
         "bio": card["bio"],

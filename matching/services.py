@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.db.models import Q
 
-from accounts.models import Member, Topic
+from accounts.models import Member, Preferences, Topic
 from chats import services as chats_services
 from chats.models import ChatSession
 from core import clock, metrics
@@ -161,7 +161,8 @@ def _pool(search_ids: list[int], now: dt.datetime) -> list[scoring.Candidate]:
                m.timezone, m.availability, m.helpfulness,
                ARRAY(SELECT topic_id FROM {_MT} t WHERE t.member_id = m.id),
                EXISTS (SELECT 1 FROM {SafetyFlag._meta.db_table} f WHERE f.member_id = m.id
-                       AND f.severity = %s AND f.status = ANY(%s))
+                       AND f.severity = %s AND f.status = ANY(%s)),
+               (SELECT p.sensitivity FROM {Preferences._meta.db_table} p WHERE p.member_id = m.id)
         FROM {_S} s JOIN {_M} m ON m.id = s.member_id
         WHERE s.id = ANY(%s)
           AND m.unreachable_since IS NULL AND m.status <> 'deleted'
@@ -184,8 +185,20 @@ def _pool(search_ids: list[int], now: dt.datetime) -> list[scoring.Candidate]:
             strict=strict,
             high_risk=high_risk,
             requeued=requeued,
+            strain=scoring.STRAIN.get(sensitivity or "", 0),
         )
-        for search_id, member_id, strict, requeued, timezone, availability, helpfulness, topics, high_risk in rows
+        for (
+            search_id,
+            member_id,
+            strict,
+            requeued,
+            timezone,
+            availability,
+            helpfulness,
+            topics,
+            high_risk,
+            sensitivity,
+        ) in rows
     ]
 
 

@@ -21,8 +21,8 @@ log = structlog.get_logger(__name__)
 
 def _sos(*, tg_id: int) -> list:
     # Marks the member seen (and reachable again) in the same hop; nothing gates the card.
-    member_touch(tg_id=tg_id)
-    return selectors.hotlines()
+    member = member_touch(tg_id=tg_id)
+    return selectors.hotlines(member=member)
 
 
 async def sos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -2,7 +2,16 @@
 
 from moderation.models import Hotline
 
+DEFAULT_COUNTRY = "RU"  # the members' main market, for those who have not chosen a country yet
+INTERNATIONAL = "ZZ"
 
-def hotlines(*, country: str = "RU") -> list[Hotline]:
+
+def hotlines(*, country: str = "", member=None) -> list[Hotline]:
+    """Active crisis lines for a country (or a member's), else international resources."""
+    if member is not None:
+        country = country or member.country
+    country = country or DEFAULT_COUNTRY
     lines = list(Hotline.objects.filter(is_active=True, country=country))
-    return lines or list(Hotline.objects.filter(is_active=True, country="RU"))
+    if not lines and country != INTERNATIONAL:
+        lines = list(Hotline.objects.filter(is_active=True, country=INTERNATIONAL))
+    return lines or list(Hotline.objects.filter(is_active=True, country=DEFAULT_COUNTRY))

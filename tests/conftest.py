@@ -49,6 +49,7 @@ def _reference_data(request):
     for module, function in (
         ("accounts.migrations.0002_topics", "create_topics"),
         ("moderation.migrations.0002_hotlines_and_staff_groups", "create"),
+        ("moderation.migrations.0005_beyond_hotlines_by_country", "create"),
     ):
         getattr(importlib.import_module(module), function)(apps, None)
 

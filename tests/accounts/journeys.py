@@ -31,22 +31,45 @@ class MemberJourney:
         await self.webhook.send(updates.callback(self.tg_id, data, message_id=1000))
         return self.telegram.last_to(self.tg_id)
 
-    async def onboard(self, *, pseudonym="Тихий лис", topics=("Выгорание", "Тревога"), bio="Устал от работы"):
+    def last_edit(self):
+        return self.telegram.calls_for(self.tg_id, "editMessageText")[-1]
+
+    async def read_safety_cards(self):
+        """Swipe through the safe-communication cards (Next edits the same message) and close them."""
+        card = self.last_with_buttons()
+        for _ in range(3):
+            await self.tap("Дальше", on=card)
+            card = self.last_edit()
+        return await self.tap("Понятно", on=card)
+
+    async def onboard(
+        self,
+        *,
+        pseudonym="Тихий лис",
+        topics=("Выгорание", "Тревога"),
+        bio="Устал от работы",
+        country="Россия",
+        sensitivity="спокойно",
+    ):
         await self.command("start")
         await self.tap("Согласен")
         await self.tap("есть 18")
         await self.say(pseudonym)
         await self.tap("Москва")
+        await self.tap(country)
         topics_message = self.last_with_buttons()
         for title in topics:
             await self.tap(title, on=topics_message)
         await self.tap("Готово", on=topics_message)
         await self.tap("Выговориться")
         await self.tap("Готово")
+        await self.tap(sensitivity)
         await self.tap("Вечер")
         await self.tap("Готово")
         if bio is None:
             await self.tap("Пропустить")
         else:
             await self.say(bio)
-        return self.last
+        if not any("Дальше" in label for label in self.last.button_texts()):
+            return self.last  # the bio was refused: still at that step
+        return await self.read_safety_cards()

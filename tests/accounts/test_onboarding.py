@@ -125,6 +125,7 @@ async def test_fewer_than_two_topics_cannot_be_confirmed_and_more_than_five_cann
     await member.tap("есть 18")
     await member.say("Ёжик")
     await member.tap("Москва")
+    await member.tap("Россия")
     topics_message = member.last_with_buttons()
     await member.tap("Выгорание", on=topics_message)
     await member.tap("Готово", on=topics_message)
@@ -173,6 +174,7 @@ async def test_a_double_tap_on_a_topic_does_not_unselect_it(member):
     await member.tap("есть 18")
     await member.say("Ёжик")
     await member.tap("Москва")
+    await member.tap("Россия")
     topics_message = member.last_with_buttons()
     await member.tap("Выгорание", on=topics_message)
     await member.tap("Выгорание", on=topics_message)  # Telegram delivered the tap twice
@@ -186,6 +188,7 @@ async def test_a_selected_topic_is_unselected_from_the_refreshed_keyboard(member
     await member.tap("есть 18")
     await member.say("Ёжик")
     await member.tap("Москва")
+    await member.tap("Россия")
     await member.tap("Выгорание")
     refreshed = telegram.calls_for(TG, "editMessageReplyMarkup")[-1]
     data = next(
@@ -221,8 +224,10 @@ ADVANCE = {
     "adult": lambda m: m.tap("есть 18"),
     "pseudonym": lambda m: m.say("Ёжик"),
     "timezone": lambda m: m.tap("Москва"),
+    "country": lambda m: m.tap("Россия"),
     "topics": _choose_topics,
     "expectations": lambda m: _choose_and_confirm(m, "Выговориться"),
+    "sensitivity": lambda m: m.tap("Говорить тяжело"),
     "availability": lambda m: _choose_and_confirm(m, "Вечер"),
 }
 
@@ -284,6 +289,7 @@ async def test_nothing_chosen_cannot_be_confirmed(member, telegram):
     assert alert.params.get("show_alert") and "хотя бы один" in alert.params["text"]
     await member.tap("Выговориться")
     await member.tap("Готово")
+    await member.tap("Говорить тяжело")
     await member.tap("Выходные")  # days alone are not enough: a time of day is needed
     await member.tap("Готово")
     alert = telegram.calls_for(None, "answerCallbackQuery")[-1]

@@ -20,6 +20,7 @@ def random_pool(n: int, seed: int) -> list[scoring.Candidate]:
             helpfulness=rng.random(),
             strict=rng.random() < 0.5,
             high_risk=rng.random() < 0.2,
+            strain=rng.choice((0, 0, 1, 2)),
         )
         for i in range(n)
     ]

@@ -12,7 +12,20 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 TG = 6300001
 make_member = sync_to_async(MemberFactory)
-STEPS = ["rules", "adult", "pseudonym", "timezone", "topics", "expectations", "availability", "bio", "done"]
+STEPS = [
+    "rules",
+    "adult",
+    "pseudonym",
+    "timezone",
+    "country",
+    "topics",
+    "expectations",
+    "sensitivity",
+    "availability",
+    "bio",
+    "safety",
+    "done",
+]
 
 
 async def _sos_text(member) -> str:
@@ -35,6 +48,9 @@ async def test_sos_answers_at_every_onboarding_step_and_the_step_is_kept(webhook
         "adult": lambda: member.tap("есть 18"),
         "pseudonym": lambda: member.say("Ёжик"),
         "timezone": lambda: member.tap("Москва"),
+        "country": lambda: member.tap("Россия"),
+        "sensitivity": lambda: member.tap("Говорить тяжело"),
+        "safety": member.read_safety_cards,
         "expectations": lambda: member.tap("Выговориться"),
         "availability": lambda: member.tap("Вечер"),
         "bio": lambda: member.tap("Пропустить"),
