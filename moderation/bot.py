@@ -161,7 +161,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         ),
     )
     if parts[3] == Report.Reason.DANGER:
-        lines = await db_call(selectors.hotlines)
+        lines = await db_call(selectors.hotlines, tg_id=update.effective_user.id)
         await send(context.bot, chat_id, "moderation/sos", {"hotlines": lines})
 
 

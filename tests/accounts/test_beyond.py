@@ -176,3 +176,26 @@ async def test_erasure_forgets_country_avatar_and_topics_for_later(member):
     erased = await Member.objects.aget(ref=(await Member.objects.filter(status="deleted").afirst()).ref)
     assert erased.country == "" and erased.avatar == "" and erased.safety_cards_seen_at is None
     assert not await LaterTopic.objects.filter(member=erased).aexists()
+
+
+async def test_a_danger_report_shows_the_crisis_lines_of_the_reporters_country(webhook, telegram):
+    import datetime as dt
+
+    from chats.models import ChatSession
+    from core import clock
+    from matching.models import Match
+
+    @sync_to_async
+    def start_session():
+        anna = MemberFactory(tg_id=TG, country="UA")
+        boris = MemberFactory()
+        match = Match.objects.create(member_a=anna, member_b=boris)
+        ChatSession.objects.create(
+            match=match, member_a=anna, member_b=boris, ends_at=clock.now() + dt.timedelta(hours=24)
+        )
+
+    await start_session()
+    anna = MemberJourney(webhook, telegram, TG)
+    await anna.command("report")
+    card = await anna.tap("Опасность")
+    assert "7333" in card.text and "8-800-2000-122" not in card.text
