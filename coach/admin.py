@@ -23,6 +23,13 @@ class CoachSettingsAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        from coach.selectors import SWITCH_KEY
+        from core.redis import connection
+
+        super().save_model(request, obj, form, change)
+        connection().delete(SWITCH_KEY)
+
     def changelist_view(self, request, extra_context=None):
         settings = CoachSettings.load()
         return redirect(reverse("admin:coach_coachsettings_change", args=[settings.pk]))

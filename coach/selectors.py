@@ -19,18 +19,38 @@ def in_rollout(ref: str, percent: int) -> bool:
     return bucket < percent
 
 
-def member_may_get_hints(member: Member, settings: CoachSettings) -> bool:
+def member_may_get_hints(member: Member, *, enabled: bool, percent: int) -> bool:
     return (
-        settings.enabled
+        enabled
         and member.coach_opt_in
         and member.is_reachable
         and not member.is_muted()
-        and in_rollout(member.ref, settings.rollout_percent)
+        and in_rollout(member.ref, percent)
     )
+
+
+SWITCH_KEY = "coach:switch"
+SWITCH_TTL_SECONDS = 30
+
+
+def coach_switch() -> tuple[bool, int]:
+    """The global switch and rollout share, cached in Redis so a switched-off coach costs no query."""
+    from core.redis import connection
+
+    cached = connection().get(SWITCH_KEY)
+    if cached is not None:
+        enabled, percent = cached.decode().split(":")
+        return enabled == "1", int(percent)
+    settings = CoachSettings.load()
+    connection().set(SWITCH_KEY, f"{int(settings.enabled)}:{settings.rollout_percent}", ex=SWITCH_TTL_SECONDS)
+    return settings.enabled, settings.rollout_percent
 
 
 def eligible_members(*, session_id: int) -> list[int]:
     """Ids of the session's members who get hints now (none when the session is over)."""
+    enabled, percent = coach_switch()
+    if not enabled or percent == 0:
+        return []
     session = (
         ChatSession.objects.filter(pk=session_id, status=ChatSession.Status.ACTIVE, ends_at__gt=clock.now())
         .select_related("member_a", "member_b")
@@ -38,8 +58,8 @@ def eligible_members(*, session_id: int) -> list[int]:
     )
     if session is None:
         return []
-    settings = CoachSettings.load()
-    return [m.pk for m in (session.member_a, session.member_b) if member_may_get_hints(m, settings)]
+    members = (session.member_a, session.member_b)
+    return [m.pk for m in members if member_may_get_hints(m, enabled=enabled, percent=percent)]
 
 
 def coach_available(member: Member) -> bool:

@@ -36,7 +36,7 @@ def hint_target(*, session_id: int, member_id: int) -> HintTarget | None:
     if member is None or not _session_active(session_id, member_id):
         return None
     settings = CoachSettings.load()
-    if not member_may_get_hints(member, settings):
+    if not member_may_get_hints(member, enabled=settings.enabled, percent=settings.rollout_percent):
         return None
     return HintTarget(member_id=member.pk, ref=member.ref, use_llm=settings.use_llm)
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from chats.models import ChatSession
 from coach.models import AiHint, CoachSettings
-from coach.selectors import hint_stats, in_rollout
+from coach.selectors import coach_switch, hint_stats, in_rollout
 from core import clock
 from matching.models import Match
 from moderation.roles import ANALYSTS
@@ -76,6 +76,9 @@ def test_settings_page_is_the_single_row_and_the_hint_log_shows_rates_and_filter
     assert response.status_code == 302
     settings = CoachSettings.load()
     assert settings.enabled and settings.rollout_percent == 25
+    assert coach_switch() == (True, 25)
+    client.post(reverse("admin:coach_coachsettings_change", args=[1]), {"rollout_percent": "40"})
+    assert coach_switch() == (False, 40)  # saving in admin takes effect at once, not after the cache
     log = client.get(reverse("admin:coach_aihint_changelist")).content.decode()
     assert "Доля принятых" in log and "33%" in log and "100%" in log
     filtered = client.get(reverse("admin:coach_aihint_changelist"), {"status__exact": "used", "period": "7d"})

@@ -190,7 +190,7 @@ async def test_global_switch_off_or_outside_rollout_means_no_hints(webhook, tele
     await webhook.text(BORIS, "Мне так тяжело")
     assert await run_jobs() == []
     await CoachSettings.objects.filter(pk=1).aupdate(enabled=True, rollout_percent=0)
-    await sync_to_async(context.connection().flushdb)()
+    await sync_to_async(context.connection().flushdb)()  # as the 30-second switch cache would lapse
     await webhook.text(BORIS, "Мне так тяжело")
     assert await run_jobs() == []
     assert hints_to(telegram, ANNA) == []
