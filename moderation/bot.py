@@ -237,7 +237,7 @@ async def safety_check(outgoing: chats_hooks.Outgoing) -> bool:
         log.info("moderation.crisis_language", member_ref=pseudonymous_ref(outgoing.tg_id))
         if outgoing.member_id is not None:
             await db_call(services.crisis_flag, member_id=outgoing.member_id, session_id=outgoing.session_id)
-        lines = await db_call(selectors.hotlines)
+        lines = await db_call(selectors.hotlines, tg_id=outgoing.tg_id)
         await send(bot, chat_id, "moderation/crisis_card", {"hotlines": lines})
     return True
 

@@ -73,14 +73,18 @@ class Command(BaseCommand):
             (tg_id, "[Мне есть 18]", lambda: tap(server, tg_id, "есть 18")),
             (tg_id, pseudonym, lambda: updates.message(tg_id, pseudonym)),
             (tg_id, "[Москва]", lambda: tap(server, tg_id, "Москва")),
+            (tg_id, "[🇷🇺 Россия]", lambda: tap(server, tg_id, "Россия")),
             (tg_id, "[Выгорание]", lambda: tap(server, tg_id, "Выгорание")),
             (tg_id, "[Тревога]", lambda: tap(server, tg_id, "Тревога", on_last_with_buttons=True)),
             (tg_id, "[Готово]", lambda: tap(server, tg_id, "Готово", on_last_with_buttons=True)),
             (tg_id, "[Выговориться]", lambda: tap(server, tg_id, "Выговориться")),
             (tg_id, "[Готово]", lambda: tap(server, tg_id, "Готово")),
+            (tg_id, "[спокойно]", lambda: tap(server, tg_id, "спокойно")),
             (tg_id, "[Вечер]", lambda: tap(server, tg_id, "Вечер")),
             (tg_id, "[Готово]", lambda: tap(server, tg_id, "Готово")),
             (tg_id, "[Пропустить]", lambda: tap(server, tg_id, "Пропустить")),
+            *[(tg_id, "[Дальше →]", lambda: tap(server, tg_id, "Дальше", on_last_with_buttons=True))] * 3,
+            (tg_id, "[Понятно]", lambda: tap(server, tg_id, "Понятно", on_last_with_buttons=True)),
         ]
 
     @staticmethod
@@ -101,7 +105,13 @@ class Command(BaseCommand):
     def _tap(server, tg_id: int, label: str, *, on_last_with_buttons: bool = False):
         from tests import updates
 
-        messages = [c for c in server.messages_to(tg_id) if c.buttons()]
+        messages = [
+            c
+            for c in server.calls_for(tg_id)
+            if c.ok
+            and c.method in ("sendMessage", "editMessageText", "editMessageReplyMarkup")
+            and c.buttons()
+        ]
         if on_last_with_buttons:
             messages = [c for c in messages if any(label in t for t in c.button_texts())]
         return updates.callback(tg_id, messages[-1].callback_data(label))
