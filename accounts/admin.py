@@ -61,6 +61,7 @@ def _inline(model_path: str, fields: tuple, fk: str, title: str, order: str = "-
 
 
 HISTORY_INLINES = [
+    _inline("accounts.LaterTopic", ("topic", "created_at"), "member", "темы на потом (ко-лист)"),
     _inline(
         "moderation.Sanction", ("kind", "reason", "until", "created_by", "created_at"), "member", "санкции"
     ),
