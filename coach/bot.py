@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import django_rq
 import structlog
 from asgiref.sync import sync_to_async
@@ -18,6 +20,7 @@ from coach.models import AiHint
 from core import clock
 from core.db import db_call, db_sync
 from core.messaging import edit, render, send
+from core.redis import aconnection
 
 log = structlog.get_logger(__name__)
 
@@ -146,6 +149,10 @@ async def on_relayed(event: hooks.Relayed) -> None:
     if not event.text:
         return
     try:
+        # The usual case, on the event loop: nobody in this chat gets hints (cached) → done.
+        cached = await aconnection().get(coach_context.eligible_key(event.session_id))
+        if cached is not None and not json.loads(cached):
+            return
         await sync_to_async(_remember_and_enqueue, thread_sensitive=False)(event)
     except Exception as exc:  # noqa: BLE001 - the coach must never break the relay
         log.warning("coach.relay_hook_failed", error=type(exc).__name__)
