@@ -301,6 +301,8 @@ class AppealAdmin(admin.ModelAdmin):
     readonly_fields = ("member_ref", "sanction", "text", "status", "created_at", "decided_by", "decided_at")
 
     def get_fields(self, request, obj=None):
+        if not is_moderator(request.user):  # the member's own words are for moderators
+            return ("member_ref", "sanction", "status", "decided_by", "decided_at")
         return (
             "member_ref",
             "sanction",

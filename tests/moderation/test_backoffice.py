@@ -74,8 +74,10 @@ def test_an_overturned_appeal_lifts_the_mute_and_the_member_hears_it(client, tel
     anna = MemberFactory(tg_id=7700003, muted_until=clock.now() + dt.timedelta(hours=1))
     sanction = Sanction.objects.create(member=anna, kind="mute", reason="авто", until=anna.muted_until)
     appeal = Appeal.objects.create(sanction=sanction, member=anna, text="Это была шутка между нами")
-    client.force_login(staff("mod", "Moderators"))
     url = reverse("admin:moderation_appeal_change", args=[appeal.pk])
+    client.force_login(staff("analyst", "Analysts"))
+    assert "шутка" not in client.get(url).content.decode()  # the member's words: moderators only
+    client.force_login(staff("mod", "Moderators"))
     assert "шутка" in client.get(url).content.decode()
     client.post(url, {"decision": "overturn", "decision_note": "Ошибка фильтра, извините"})
     appeal.refresh_from_db()
