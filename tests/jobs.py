@@ -1,9 +1,10 @@
 """Running enqueued RQ jobs inside a test, the way the worker would (no fork, no signals)."""
 
 import django_rq
-from asgiref.sync import sync_to_async
 from rq import SimpleWorker
 from rq.timeouts import TimerDeathPenalty
+
+from core.db import db_call
 
 
 class _InlineWorker(SimpleWorker):
@@ -23,4 +24,4 @@ def run_jobs(queue: str = "telegram") -> int:
 
 async def arun_jobs(queue: str = "telegram") -> int:
     """run_jobs from an async test (jobs call asyncio.run, so they need a thread of their own)."""
-    return await sync_to_async(run_jobs, thread_sensitive=False)(queue)
+    return await db_call(run_jobs, queue)

@@ -8,6 +8,7 @@ from asgiref.sync import sync_to_async
 from accounts import tasks
 from accounts.models import LaterTopic, Member, Preferences, Topic
 from core import clock
+from core.db import db_call
 from tests.accounts.factories import MemberFactory
 from tests.accounts.journeys import MemberJourney
 
@@ -40,7 +41,7 @@ async def test_the_weekly_digest_counts_newcomers_sharing_topics_and_403_stops_i
     await sync_to_async(_week_with_newcomers)()
     telegram.fail_next(GONE, "forbidden", method="sendMessage")
 
-    assert await sync_to_async(tasks.digest_send, thread_sensitive=False)() == 2
+    assert await db_call(tasks.digest_send) == 2
 
     digest = telegram.last_to(READER)
     assert "Новых людей с похожими темами" in digest.text and "<b>2</b>" in digest.text
@@ -52,31 +53,31 @@ async def test_the_weekly_digest_counts_newcomers_sharing_topics_and_403_stops_i
     assert gone.unreachable_since is not None
 
     # The same week: nothing again. A week later: the blocked member is not written to again.
-    await sync_to_async(tasks.digest_send, thread_sensitive=False)()
+    await db_call(tasks.digest_send)
     assert len(telegram.messages_to(READER)) == 1
     clock.advance(dt.timedelta(days=7))
     await sync_to_async(_member)(topics=["anxiety", "loneliness"], joined_days_ago=1)
-    await sync_to_async(tasks.digest_send, thread_sensitive=False)()
+    await db_call(tasks.digest_send)
     assert len(telegram.messages_to(READER)) == 2 and "<b>1</b>" in telegram.last_to(READER).text
     assert len(telegram.calls_for(GONE, "sendMessage")) == 1
 
 
 async def test_a_week_without_newcomers_sends_nothing(telegram):
     await sync_to_async(_member)(READER, digest_opt_in=True)
-    await sync_to_async(tasks.digest_send, thread_sensitive=False)()
+    await db_call(tasks.digest_send)
     assert not telegram.messages_to(READER)
 
 
 async def test_unsubscribing_from_the_digest_is_one_tap(webhook, telegram):
     await sync_to_async(_week_with_newcomers)()
-    await sync_to_async(tasks.digest_send, thread_sensitive=False)()
+    await db_call(tasks.digest_send)
     reader = MemberJourney(webhook, telegram, READER)
     await reader.tap("Больше не присылать", on=telegram.last_to(READER))
     assert "дайджест больше не придёт" in reader.last_edit().text
     assert not (await Preferences.objects.aget(member__tg_id=READER)).digest_opt_in
     clock.advance(dt.timedelta(days=7))
     await sync_to_async(_member)(topics=["anxiety"], joined_days_ago=1)
-    await sync_to_async(tasks.digest_send, thread_sensitive=False)()
+    await db_call(tasks.digest_send)
     assert len(telegram.messages_to(READER)) == 1
 
 
@@ -96,20 +97,20 @@ async def test_someone_searching_with_a_co_list_topic_is_announced_at_most_once_
     await sync_to_async(_member)(6500011, topics=["divorce", "loneliness"])
     await MemberJourney(webhook, telegram, 6500010).command("find")
 
-    assert await sync_to_async(tasks.colist_notify, thread_sensitive=False)() == 1
+    assert await db_call(tasks.colist_notify) == 1
     notice = telegram.last_to(READER)
     assert "Развод" in notice.text and "Найти собеседника" in " ".join(notice.button_texts())
     assert "6500010" not in notice.text and "Участник" not in notice.text
     assert not telegram.messages_to(QUIET)
 
     await MemberJourney(webhook, telegram, 6500011).command("find")
-    await sync_to_async(tasks.colist_notify, thread_sensitive=False)()
+    await db_call(tasks.colist_notify)
     assert len(telegram.messages_to(READER)) == 1  # once a day at most
 
     clock.advance(dt.timedelta(hours=25))
     await MemberJourney(webhook, telegram, 6500011).command("stop")
     await MemberJourney(webhook, telegram, 6500011).command("find")
-    await sync_to_async(tasks.colist_notify, thread_sensitive=False)()
+    await db_call(tasks.colist_notify)
     assert len(telegram.messages_to(READER)) == 2
 
 
@@ -123,7 +124,7 @@ async def test_co_list_notices_stop_on_403_and_on_one_tap(webhook, telegram):
     await sync_to_async(arrange)()
     telegram.fail_next(GONE, "forbidden", method="sendMessage")
     await MemberJourney(webhook, telegram, 6500010).command("find")
-    await sync_to_async(tasks.colist_notify, thread_sensitive=False)()
+    await db_call(tasks.colist_notify)
     assert (await Member.objects.aget(tg_id=GONE)).unreachable_since is not None
     reader = MemberJourney(webhook, telegram, READER)
     await reader.tap("Больше не сообщать", on=telegram.last_to(READER))

@@ -12,6 +12,7 @@ from chats.models import ChatSession
 from coach import context, metrics
 from coach.models import AiHint, CoachSettings
 from core import clock
+from core.db import db_call
 from matching.models import Match
 from tests.accounts.factories import MemberFactory
 from tests.accounts.journeys import MemberJourney
@@ -45,7 +46,7 @@ def _run_jobs() -> list:
 
 async def run_jobs() -> list:
     """Run the coach jobs the relay enqueued, as the worker would."""
-    return await sync_to_async(_run_jobs, thread_sensitive=False)()
+    return await db_call(_run_jobs)
 
 
 def hints_to(telegram, tg_id):

@@ -7,6 +7,7 @@ from asgiref.sync import sync_to_async
 
 from accounts.models import Member, Preferences
 from core import clock
+from core.db import db_call
 from matching import scoring, services
 from matching.models import Proposal, SearchRequest
 from tests.accounts.factories import MemberFactory
@@ -73,6 +74,6 @@ async def test_the_preview_card_shows_the_partners_anonymous_avatar(webhook, tel
     await make(tg_id=7200002, pseudonym="Борис", avatar="🟢🦊")
     await MemberJourney(webhook, telegram, anna.tg_id).command("find")
     await MemberJourney(webhook, telegram, 7200002).command("find")
-    await sync_to_async(matching_round, thread_sensitive=False)()
+    await db_call(matching_round)
     assert "🟣🦉 Анна" in telegram.last_to(7200002).text
     assert "🟢🦊 Борис" in telegram.last_to(7200001).text

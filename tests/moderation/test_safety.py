@@ -9,6 +9,7 @@ from asgiref.sync import sync_to_async
 
 from accounts.models import Member
 from core import clock
+from core.db import db_call
 from moderation import filters, tasks
 from moderation.models import AlertChat, Appeal, Report, SafetyFlag, Sanction
 from tests import updates
@@ -94,9 +95,7 @@ async def test_crisis_language_is_relayed_answered_with_the_crisis_card_and_aler
     assert flag.kind == "crisis" and flag.severity == SafetyFlag.Severity.HIGH
     assert "жить" not in flag.details
     await arun_jobs()
-    await sync_to_async(tasks.alert_moderators, thread_sensitive=False)(
-        "flag", flag.pk
-    )  # a second run says nothing new
+    await db_call(tasks.alert_moderators, "flag", flag.pk)  # a second run says nothing new
     alerts = telegram.messages_to(MODERATORS)
     assert len(alerts) == 1 and f"/admin/moderation/safetyflag/{flag.pk}/change/" in alerts[0].text
     assert str(ANNA) not in alerts[0].text and "Анна" not in alerts[0].text
