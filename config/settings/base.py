@@ -157,7 +157,9 @@ LOGGING = {
     },
     "root": {"handlers": ["stdout"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # httpx logs every request URL at INFO, and the Bot API URL carries the token
         "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
         "telegram": {"level": "WARNING"},
         "django.db.backends": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},

@@ -48,3 +48,15 @@ async def test_a_full_journey_logs_no_telegram_id_pseudonym_token_or_message_tex
         settings.TELEGRAM_WEBHOOK_SECRET,
     ):
         assert secret not in logged, secret
+
+
+@pytest.mark.parametrize("name", ["httpx", "httpcore", "httpcore.http11", "telegram.ext"])
+def test_http_client_loggers_never_log_a_request_url_with_the_bot_token(name, caplog):
+    from django.conf import settings
+
+    caplog.set_level(logging.DEBUG)  # the root logger at DEBUG, as an operator might set it
+    url = f"https://api.telegram.org/bot{settings.TELEGRAM_BOT_TOKEN}/sendMessage"
+    logging.getLogger(name).info('HTTP Request: POST %s "HTTP/1.1 200 OK"', url)
+    logging.getLogger(name).debug("send_request_headers.started request=<Request [b'POST'] %s>", url)
+
+    assert settings.TELEGRAM_BOT_TOKEN not in caplog.text
