@@ -99,6 +99,9 @@ class Proposal(models.Model):
     created_at = models.DateTimeField(default=clock.now, db_index=True)
     expires_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Set once both preview cards went out; a round whose worker died after its commit leaves it
+    # empty, and the sweep sends the cards again (with a fresh deadline) instead of expiring both.
+    cards_sent_at = models.DateTimeField(null=True, blank=True)
     match = models.OneToOneField(
         Match, null=True, blank=True, on_delete=models.PROTECT, related_name="proposal"
     )

@@ -31,6 +31,8 @@ PROPOSAL_TTL = dt.timedelta(minutes=5)
 DECLINE_COOLDOWN = dt.timedelta(hours=72)
 RECENT_PARTNER_COOLDOWN = dt.timedelta(days=7)
 HONEST_AFTER_REQUEUES = 2
+# Cards of a proposal not marked sent this long after the round are sent again by the sweep.
+CARDS_GRACE = dt.timedelta(seconds=20)
 
 
 @dataclass
@@ -310,16 +312,7 @@ def round_run(*, limit: int = 20000) -> list[Notice]:
     transaction.on_commit(observe)
     notices: list[Notice] = []
     for proposal_id, (a, b, _) in zip(proposal_ids, pairs, strict=True):
-        for me, other in ((a, b), (b, a)):
-            notices.append(
-                Notice(
-                    me.member_id,
-                    "matching/proposal",
-                    {"partner_id": other.member_id, "proposal_id": proposal_id},
-                    "proposal",
-                    proposal_id,
-                )
-            )
+        notices += _proposal_cards(proposal_id, a.member_id, b.member_id)
     return notices
 
 
@@ -446,11 +439,47 @@ def _expire(proposal: Proposal, now: dt.datetime) -> list[Notice]:
     return notices
 
 
+def _proposal_cards(proposal_id: int, member_a_id: int, member_b_id: int) -> list[Notice]:
+    return [
+        Notice(
+            me,
+            "matching/proposal",
+            {"partner_id": other, "proposal_id": proposal_id},
+            "proposal",
+            proposal_id,
+        )
+        for me, other in ((member_a_id, member_b_id), (member_b_id, member_a_id))
+    ]
+
+
+def proposal_cards_sent(*, notices: list[Notice]) -> int:
+    """Record that the preview cards among `notices` reached Telegram."""
+    ids = [notice.keyboard_arg for notice in notices if notice.keyboard == "proposal"]
+    if not ids:
+        return 0
+    return Proposal.objects.filter(pk__in=ids, cards_sent_at__isnull=True).update(cards_sent_at=clock.now())
+
+
+def _resend_cards(now: dt.datetime) -> list[Notice]:
+    """Cards a round committed but never sent (its worker died): send them, with a fresh deadline.
+
+    Nobody is expired for not answering a card they never saw.
+    """
+    notices: list[Notice] = []
+    for proposal in Proposal.objects.select_for_update(skip_locked=True).filter(
+        status=Proposal.Status.WAITING, cards_sent_at__isnull=True, created_at__lte=now - CARDS_GRACE
+    ):
+        proposal.expires_at = max(proposal.expires_at, now + PROPOSAL_TTL)
+        proposal.save(update_fields=["expires_at"])
+        notices += _proposal_cards(proposal.pk, proposal.member_a_id, proposal.member_b_id)
+    return notices
+
+
 @transaction.atomic
 def sweep() -> list[Notice]:
     """Act on deadlines: expired proposals and searches, widening offers (reads check them too)."""
     now = clock.now()
-    notices: list[Notice] = []
+    notices: list[Notice] = _resend_cards(now)
     for proposal in Proposal.objects.select_for_update(skip_locked=True).filter(
         status=Proposal.Status.WAITING, expires_at__lte=now
     ):

@@ -7,27 +7,34 @@ import datetime as dt
 
 import django_rq
 import structlog
+from rq import Retry
 from telegram.error import RetryAfter
 
 from config.telegram import build_bot
 from core import metrics
+from core.db import db_call
 from matching import delivery, selectors, services
 
 log = structlog.get_logger(__name__)
 ROUND_EVERY = dt.timedelta(seconds=5)
 _SCHEDULED_KEY = "matching:round:scheduled"
+# A round whose worker died (kill -9, OOM) is found abandoned by rq and run again; its
+# transaction never committed, so the second run pairs the same people once.
+ROUND_RETRY = Retry(max=3, interval=[5, 30, 60])
 
 
 def enqueue_round() -> None:
     """Ask for a round soon; a burst of /find asks for one round, not many."""
     connection = django_rq.get_connection("default")
     if connection.set(_SCHEDULED_KEY, "1", nx=True, ex=3):
-        django_rq.get_queue("default").enqueue(matching_round)
+        django_rq.get_queue("default").enqueue(matching_round, retry=ROUND_RETRY)
 
 
 async def _send(notices) -> None:
+    """Send the notices; preview cards are marked sent (the sweep re-sends unmarked ones)."""
     async with build_bot() as bot:
         await delivery.deliver(bot, notices, pace=True)
+    await db_call(services.proposal_cards_sent, notices=notices)
 
 
 def matching_round() -> int:
@@ -43,11 +50,15 @@ def matching_round() -> int:
     if selectors.waiting_count() and connection.set(
         "matching:round:next", "1", nx=True, ex=ROUND_EVERY.seconds
     ):
-        django_rq.get_queue("default").enqueue_in(ROUND_EVERY, matching_round)
+        django_rq.get_queue("default").enqueue_in(ROUND_EVERY, matching_round, retry=ROUND_RETRY)
     return len(notices)
 
 
 def matching_sweep() -> int:
+    """Deadlines every 30 s (cron), and a round if anyone waits: the chain of rounds a lost
+    worker broke starts again here."""
     notices = services.sweep()
     asyncio.run(_send(notices))
+    if selectors.waiting_count():
+        enqueue_round()
     return len(notices)

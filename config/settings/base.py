@@ -106,6 +106,9 @@ RQ_QUEUES = {
     "telegram": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
 }
 RQ_SHOW_ADMIN_LINK = True
+RQ = {"WORKER_CLASS": "core.worker.Worker"}
+# How often a worker retries jobs abandoned by a dead worker and claims a dead scheduler's lock.
+RQ_MAINTENANCE_SECONDS = env.int("RQ_MAINTENANCE_SECONDS", default=60)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [

@@ -8,11 +8,13 @@ from django.db import close_old_connections
 from accounts.models import Member
 from chats.models import ChatSession
 from core import clock
+from core.db import db_call
 from matching import services
 from matching.models import Match, PairCooldown, Proposal, SearchRequest
-from matching.tasks import matching_round
+from matching.tasks import matching_round, matching_sweep
 from tests.accounts.factories import MemberFactory
 from tests.accounts.journeys import MemberJourney
+from tests.jobs import arun_jobs
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -251,3 +253,54 @@ def test_round_prefers_the_best_total_over_first_come(telegram):
     pool = [cand(0, {1, 2}), cand(1, {2, 3}), cand(2, {1, 5}), cand(3, {3, 6})]
     pairs = services.pair_pool(pool, excluded=set(), high_topics=frozenset())
     assert len(pairs) == 2
+
+
+# -- a worker that dies: cards a committed round never sent, a broken chain of rounds ----------
+
+
+def _cards(telegram, tg_id):
+    return [c for c in telegram.messages_to(tg_id) if "Нашёлся собеседник" in c.text]
+
+
+async def test_cards_a_dead_round_never_sent_arrive_with_a_fresh_deadline_and_nobody_is_expired(
+    pair, telegram
+):
+    anna, boris = pair
+    await anna.command("find")
+    await boris.command("find")
+    # The round commits, then its worker dies before a single card goes out.
+    await db_call(services.round_run)
+    assert _cards(telegram, ANNA) == [] and _cards(telegram, BORIS) == []
+
+    clock.advance(dt.timedelta(seconds=10))
+    await asyncio.to_thread(matching_sweep)
+    assert _cards(telegram, ANNA) == []  # a round still delivering is given a moment
+
+    clock.advance(dt.timedelta(minutes=4, seconds=50))  # the original 5-minute deadline has passed
+    await asyncio.to_thread(matching_sweep)
+    assert len(_cards(telegram, ANNA)) == 1 and len(_cards(telegram, BORIS)) == 1
+    proposal = await Proposal.objects.aget()
+    assert proposal.status == Proposal.Status.WAITING and proposal.cards_sent_at is not None
+    assert proposal.expires_at > clock.now() + services.PROPOSAL_TTL - dt.timedelta(seconds=30)
+
+    clock.advance(dt.timedelta(minutes=2))
+    await asyncio.to_thread(matching_sweep)
+    assert len(_cards(telegram, ANNA)) == 1  # sent once, not on every sweep
+    await anna.tap("Принять")
+    await boris.tap("Принять")
+    assert await Match.objects.acount() == 1
+
+
+async def test_the_sweep_starts_a_round_when_people_wait_and_no_round_is_coming(webhook, telegram):
+    await make(ANNA, pseudonym="Анна")
+    await make(BORIS, pseudonym="Борис")
+    for tg in (ANNA, BORIS):
+        await MemberJourney(webhook, telegram, tg).command("find")
+    await arun_jobs("default")  # drop the rounds /find asked for, as if their worker died
+    await Proposal.objects.all().adelete()
+    await SearchRequest.objects.all().aupdate(status=SearchRequest.Status.WAITING)
+    telegram.reset()
+
+    await asyncio.to_thread(matching_sweep)
+    assert await arun_jobs("default") >= 1
+    assert len(_cards(telegram, ANNA)) == 1 and len(_cards(telegram, BORIS)) == 1
