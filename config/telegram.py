@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
+import ssl
 
+import certifi
 from django.conf import settings
 from telegram import User
 from telegram.ext import Application, ApplicationBuilder, ExtBot
@@ -43,20 +46,32 @@ class Bot(ExtBot):
         self._bot_initialized = True
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context per process (what httpx would build, certifi's roots), shared by every Bot.
+
+    Building one reads and parses the whole CA bundle (~20 ms of CPU); jobs build a Bot each, and
+    rq's work horses inherit this one from the worker (core.worker.Worker builds it before forking).
+    """
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 def build_bot(*, connection_pool_size: int = 64) -> Bot:
+    tls = {"verify": tls_context()}
     request = HTTPXRequest(
         connection_pool_size=connection_pool_size,
         connect_timeout=5.0,
         read_timeout=10.0,
         write_timeout=10.0,
         pool_timeout=5.0,
+        httpx_kwargs=tls,
     )
     return Bot(
         token=settings.TELEGRAM_BOT_TOKEN or "0:not-configured",
         base_url=f"{settings.TELEGRAM_API_BASE_URL}/bot",
         base_file_url=f"{settings.TELEGRAM_API_BASE_URL}/file/bot",
         request=request,
-        get_updates_request=HTTPXRequest(connection_pool_size=1, read_timeout=40.0),
+        get_updates_request=HTTPXRequest(connection_pool_size=1, read_timeout=40.0, httpx_kwargs=tls),
     )
 
 

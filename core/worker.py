@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
+import importlib
+
 from django.conf import settings
 from rq import Worker as RQWorker
+
+# Imported once in the worker, so a work horse (a fork per job) starts with them loaded instead of
+# importing numpy, python-telegram-bot and the app's jobs again for every job.
+PRELOAD = (
+    "numpy",
+    "numpy.random",  # numpy loads these lazily, on first use
+    "numpy.ma",
+    "httpcore",  # httpx imports its transport lazily, on the first client
+    "config.telegram",
+    "accounts.tasks",
+    "chats.tasks",
+    "coach.tasks",
+    "core.tasks",
+    "matching.tasks",
+    "moderation.tasks",
+    "tips.tasks",
+)
 
 
 class Worker(RQWorker):
@@ -18,6 +37,9 @@ class Worker(RQWorker):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("maintenance_interval", settings.RQ_MAINTENANCE_SECONDS)
         super().__init__(*args, **kwargs)
+        for module in PRELOAD:
+            importlib.import_module(module)
+        importlib.import_module("config.telegram").tls_context()
 
     @property
     def dequeue_timeout(self) -> int:
