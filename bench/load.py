@@ -214,13 +214,15 @@ class Stream:
         return kind, tg_id, update
 
     def _onboarding_step(self) -> tuple[int, dict]:
+        """The next step of the member who has been onboarding longest and is not waiting for an
+        answer; a newcomer starts when nobody is free (each takes about a minute, like a person)."""
         ready = [i for i, (tg_id, _) in enumerate(self.onboarding) if tg_id not in self.busy]
-        if len(self.onboarding) < 40 or not ready:
+        if not ready:
             tg_id = NEW_BASE + self.new_members
             self.onboarding.append((tg_id, onboarding_script(tg_id, self.new_members, self.topics)))
             self.new_members += 1
             ready = [len(self.onboarding) - 1]
-        index = self.rng.choice(ready)
+        index = ready[0]
         tg_id, script = self.onboarding[index]
         update = script.pop(0)
         if not script:
