@@ -63,6 +63,29 @@ def bench_database_url(env: dict[str, str], name: str = "bench_tno") -> str:
     return bench_url
 
 
+def start_conversations(members: list) -> None:
+    """Pair members[0] with members[1], [2] with [3]…: a Match and an active 72-hour chat each
+    (needs django.setup())."""
+    import datetime as dt
+
+    from chats.models import ChatSession
+    from core import clock
+    from matching.models import Match
+
+    matches = Match.objects.bulk_create(
+        [Match(member_a=members[i], member_b=members[i + 1]) for i in range(0, len(members) - 1, 2)],
+        batch_size=2000,
+    )
+    ends = clock.now() + dt.timedelta(hours=72)
+    ChatSession.objects.bulk_create(
+        [
+            ChatSession(match=m, member_a_id=m.member_a_id, member_b_id=m.member_b_id, ends_at=ends)
+            for m in matches
+        ],
+        batch_size=2000,
+    )
+
+
 def _libpq(url: str) -> str:
     import environ
 

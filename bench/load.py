@@ -47,6 +47,7 @@ from harness import (
     get_request,
     post_request,
     ratio,
+    start_conversations,
 )
 
 from tests import updates
@@ -77,13 +78,9 @@ def prepare(url: str, pairs: int, idle: int) -> dict:
     import django
 
     django.setup()
-    import datetime as dt
 
     from accounts.models import Member, MemberTopic, Preferences, Topic
-    from chats.models import ChatSession
-    from core import clock
     from core.pseudonym import pseudonymous_ref
-    from matching.models import Match
 
     topics = list(Topic.objects.order_by("pk").values_list("pk", flat=True))
     rng = random.Random(7)
@@ -111,17 +108,7 @@ def prepare(url: str, pairs: int, idle: int) -> dict:
         [MemberTopic(member=m, topic_id=t) for m in everyone for t in rng.sample(topics[:6], 2)],
         batch_size=5000,
     )
-    matches = Match.objects.bulk_create(
-        [Match(member_a=paired[2 * i], member_b=paired[2 * i + 1]) for i in range(pairs)], batch_size=2000
-    )
-    ends = clock.now() + dt.timedelta(hours=72)
-    ChatSession.objects.bulk_create(
-        [
-            ChatSession(match=m, member_a_id=m.member_a_id, member_b_id=m.member_b_id, ends_at=ends)
-            for m in matches
-        ],
-        batch_size=2000,
-    )
+    start_conversations(paired)
     return {"topics": topics}
 
 

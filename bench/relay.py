@@ -27,6 +27,7 @@ from harness import (
     processes,
     ratio,
     rss_mb,
+    start_conversations,
 )
 
 BASE_TG = 50_000_000
@@ -38,13 +39,9 @@ def prepare(url: str, pairs: int) -> None:
     import django
 
     django.setup()
-    import datetime as dt
 
     from accounts.models import Member
-    from chats.models import ChatSession
-    from core import clock
     from core.pseudonym import pseudonymous_ref
-    from matching.models import Match
 
     members = Member.objects.bulk_create(
         [
@@ -58,17 +55,7 @@ def prepare(url: str, pairs: int) -> None:
         ],
         batch_size=2000,
     )
-    matches = Match.objects.bulk_create(
-        [Match(member_a=members[2 * i], member_b=members[2 * i + 1]) for i in range(pairs)], batch_size=2000
-    )
-    ends = clock.now() + dt.timedelta(hours=72)
-    ChatSession.objects.bulk_create(
-        [
-            ChatSession(match=m, member_a_id=m.member_a_id, member_b_id=m.member_b_id, ends_at=ends)
-            for m in matches
-        ],
-        batch_size=2000,
-    )
+    start_conversations(members)
 
 
 def text_update(i: int, members: int, base: int) -> bytes:
