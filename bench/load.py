@@ -227,7 +227,13 @@ PHRASES = [
 
 
 async def run_mixed(
-    port: int, stream: Stream, *, rate: float, seconds: float, lost: dict[str, int]
+    port: int,
+    stream: Stream,
+    *,
+    rate: float,
+    seconds: float,
+    lost: dict[str, int],
+    connections: int = TELEGRAM_MAX_CONNECTIONS,
 ) -> dict[str, Result]:
     """Open loop at `rate`, as Telegram delivers: at most 40 requests at once (setWebhook's
     max_connections; the rest wait on Telegram's side, and that wait counts in the latency), one
@@ -236,8 +242,8 @@ async def run_mixed(
     (up to 10 times; Telegram itself keeps trying for hours). Latency runs from the scheduled send
     to the 200; `errors` counts the non-200 answers; `lost` the updates never answered 200."""
     total = int(rate * seconds)
-    pool = [Connection(port) for _ in range(TELEGRAM_MAX_CONNECTIONS)]
-    slots = asyncio.Semaphore(TELEGRAM_MAX_CONNECTIONS)
+    pool = [Connection(port) for _ in range(connections or 64)]
+    slots = asyncio.Semaphore(connections or 10**9)
     results: dict[str, Result] = {}
     in_flight: dict[int, asyncio.Event] = {}
     start = time.perf_counter()
@@ -247,7 +253,7 @@ async def run_mixed(
 
     async def send(raw: bytes) -> int:
         async with slots:
-            conn = pool.pop()
+            conn = pool.pop() if pool else Connection(port)
             try:
                 status = await conn.request(raw)
             except OSError:
@@ -339,6 +345,12 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=2000)
     parser.add_argument("--idle", type=int, default=3000)
     parser.add_argument("--baseline-seconds", type=float, default=20)
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=TELEGRAM_MAX_CONNECTIONS,
+        help="requests in flight at most (Telegram: max_connections = 40); 0: unbounded, like a flood",
+    )
     parser.add_argument("--log", help="write the server's logs (JSON lines, WARNING and up) to this file")
     args = parser.parse_args()
 
@@ -393,7 +405,16 @@ def main() -> None:
         stats_start = process_stats(serve, fake)
         lost: dict[str, int] = {}
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
-        results = asyncio.run(run_mixed(web_port, stream, rate=args.rate, seconds=args.seconds, lost=lost))
+        results = asyncio.run(
+            run_mixed(
+                web_port,
+                stream,
+                rate=args.rate,
+                seconds=args.seconds,
+                lost=lost,
+                connections=args.connections,
+            )
+        )
         cpu_after = resource.getrusage(resource.RUSAGE_SELF)
         generator_cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (
             cpu_before.ru_utime + cpu_before.ru_stime
@@ -422,7 +443,8 @@ def main() -> None:
             overall.statuses[status] = overall.statuses.get(status, 0) + n
     print(
         f"\nload: {args.rate:.0f} updates/s for {args.seconds:.0f} s against `manage.py serve` "
-        f"(uvicorn ×2, rqworker with scheduler, rqcron); {args.pairs} conversations, {args.idle} idle members"
+        f"(uvicorn ×2, rqworker with scheduler, rqcron); {args.pairs} conversations, {args.idle} idle members; "
+        f"at most {args.connections or 'unbounded'} requests in flight"
     )
     print(baseline.line())
     for kind, _ in MIX:

@@ -3,15 +3,18 @@
 import hmac
 import json
 
+import structlog
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from ninja import Router
 
+from core import metrics
 from core.db import db_call
 from core.webhook import INFRA_ERRORS, process_update_json
 
 router = Router()
+log = structlog.get_logger("core.webhook")
 
 
 def _answer(status: int, detail: str, retry_after: int | None = None) -> JsonResponse:
@@ -21,8 +24,16 @@ def _answer(status: int, detail: str, retry_after: int | None = None) -> JsonRes
     return response
 
 
+# Updates being handled by this process now. Telegram opens at most setWebhook's max_connections
+# (40) to the whole bot, so this only fills when something else floods the endpoint; past the
+# limit an update is refused at once (503 + Retry-After: Telegram delivers it again) instead of
+# queueing for a database connection it would time out waiting for.
+_in_flight = 0
+
+
 @router.post("/telegram/webhook", include_in_schema=False)
 async def telegram_webhook(request: HttpRequest):
+    global _in_flight
     secret = settings.TELEGRAM_WEBHOOK_SECRET
     given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
     if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
@@ -33,7 +44,15 @@ async def telegram_webhook(request: HttpRequest):
         return _answer(400, "body is not JSON")
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         return _answer(400, "body is not a Telegram Update (no integer update_id)")
-    outcome = await process_update_json(data, retry_after=settings.WEBHOOK_RETRY_AFTER_SECONDS)
+    if _in_flight >= settings.WEBHOOK_MAX_IN_FLIGHT:
+        log.warning("webhook.busy", in_flight=_in_flight)
+        metrics.updates_total.labels("unknown", "busy").inc()
+        return _answer(503, "busy", settings.WEBHOOK_RETRY_AFTER_SECONDS)
+    _in_flight += 1
+    try:
+        outcome = await process_update_json(data, retry_after=settings.WEBHOOK_RETRY_AFTER_SECONDS)
+    finally:
+        _in_flight -= 1
     return _answer(outcome.status, outcome.detail, outcome.retry_after)
 
 

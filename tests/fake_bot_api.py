@@ -66,10 +66,11 @@ class Call:
 
 @dataclass
 class Failure:
-    kind: str  # "forbidden" | "retry_after" | "bad_request"
+    kind: str  # "forbidden" | "retry_after" | "bad_request" | "slow" (answers normally, late)
     method: str | None
     retry_after: int = 1
     description: str = ""
+    seconds: float = 0.0  # "slow": how long the answer takes
 
 
 def _parse_value(value: str) -> Any:
@@ -165,11 +166,15 @@ class FakeBotAPI:
         retry_after: int = 1,
         description: str = "",
         times: int = 1,
+        seconds: float = 0.0,
     ) -> None:
-        """Make the next call(s) for `chat_id` (None: any chat) fail like Telegram would."""
+        """Make the next call(s) for `chat_id` (None: any chat) fail like Telegram would, or with
+        kind "slow" answer only after `seconds`."""
         with self._lock:
             for _ in range(times):
-                self._failures.setdefault(chat_id, []).append(Failure(kind, method, retry_after, description))
+                self._failures.setdefault(chat_id, []).append(
+                    Failure(kind, method, retry_after, description, seconds)
+                )
 
     def push_update(self, update: dict) -> None:
         """Queue an update for getUpdates (polling mode)."""
@@ -281,12 +286,14 @@ class FakeBotAPI:
             if self.record_calls:
                 self.calls.append(call)
             failure = self._take_failure(call.chat_id, method)
-            if failure is not None:
+            if failure is not None and failure.kind != "slow":
                 call.ok = False
                 return self._failure_answer(failure)
             handler = getattr(self, f"_m_{method}", None)
             if method == "getUpdates":
                 handler = None
+        if failure is not None:  # slow: Telegram takes its time, then answers
+            time.sleep(failure.seconds)
         if method == "getUpdates":
             return 200, {"ok": True, "result": self._get_updates(params)}
         if handler is None:

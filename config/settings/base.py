@@ -138,6 +138,8 @@ PSEUDONYM_SECRET = env("PSEUDONYM_SECRET", default="dev-only-pseudonym-secret")
 CHAT_DEFAULT_HOURS = env.int("CHAT_DEFAULT_HOURS", default=24)
 TELEGRAM_MAX_INLINE_RETRY_AFTER = env.int("TELEGRAM_MAX_INLINE_RETRY_AFTER", default=3)
 WEBHOOK_RETRY_AFTER_SECONDS = env.int("WEBHOOK_RETRY_AFTER_SECONDS", default=5)
+# Updates one web process handles at once before it answers 503 "busy" (see core/api.py).
+WEBHOOK_MAX_IN_FLIGHT = env.int("WEBHOOK_MAX_IN_FLIGHT", default=48)
 # AI coach: an OpenAI-compatible /chat/completions API (unset: offline Russian rules only).
 COACH_OPENAI_BASE_URL = env("COACH_OPENAI_BASE_URL", default="").rstrip("/")
 COACH_OPENAI_API_KEY = env("COACH_OPENAI_API_KEY", default="")

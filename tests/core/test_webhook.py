@@ -132,3 +132,26 @@ async def test_update_is_processed_when_telegram_retries_after_an_outage(webhook
 async def test_webhook_path_never_redirects(webhook, telegram):
     response = await webhook.client.post("/telegram/webhook/", data="{}", content_type="application/json")
     assert response.status_code not in (301, 302, 307, 308)
+
+
+async def test_past_its_limit_a_process_refuses_at_once_and_the_update_comes_through_when_redelivered(
+    webhook, telegram, settings
+):
+    settings.WEBHOOK_MAX_IN_FLIGHT = 1
+    other = MEMBER + 1
+    telegram.fail_next(MEMBER, "slow", seconds=1.5)  # Telegram is slow to take our answer
+    first = asyncio.create_task(webhook.post(updates.command(MEMBER, "help")))
+    for _ in range(100):
+        if telegram.calls_for(MEMBER):
+            break
+        await asyncio.sleep(0.02)
+    update = updates.command(other, "help")
+
+    refused = await webhook.post(update)
+    assert refused.status_code == 503 and int(refused["Retry-After"]) > 0
+    assert not await ProcessedUpdate.objects.filter(update_id=update["update_id"]).aexists()
+    assert telegram.messages_to(other) == []
+
+    assert (await first).status_code == 200
+    assert (await webhook.post(update)).status_code == 200  # Telegram's redelivery
+    assert len(telegram.messages_to(other)) == 1 and len(telegram.messages_to(MEMBER)) == 1
