@@ -14,6 +14,7 @@ PRELOAD = (
     "numpy.random",  # numpy loads these lazily, on first use
     "numpy.ma",
     "httpcore",  # httpx imports its transport lazily, on the first client
+    "anyio._backends._asyncio",  # and httpcore its async backend, on the first request
     "config.telegram",
     "accounts.tasks",
     "chats.tasks",
