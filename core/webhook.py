@@ -16,7 +16,7 @@ import redis.exceptions
 import structlog
 from django import db
 from telegram import Update
-from telegram.error import RetryAfter
+from telegram.error import RetryAfter, TelegramError
 
 from config.telegram import get_application
 from core import asyncdb, clock, metrics, services
@@ -151,6 +151,7 @@ async def process_update_json(data: dict, *, retry_after: int) -> Outcome:
         except INFRA_ERRORS:
             await _release_quietly(update_id)
             return Outcome(503, "database unavailable", retry_after)
+        await _apologize(application.bot, update)
         return Outcome(200, "handler failed; kept for staff")
     try:
         await asyncdb.update_complete(update_id=update_id)
@@ -172,6 +173,26 @@ def _member_ref(update: Update) -> str:
 
     user = update.effective_user
     return pseudonymous_ref(user.id) if user else ""
+
+
+async def _apologize(bot, update: Update) -> None:
+    """Tell the member their update was not handled, so nobody is left in silence (a relayed
+    message may not have reached the partner). Best effort: this may fail as the handler did."""
+    from core.messaging import render, send
+
+    chat = update.effective_chat
+    if chat is None or chat.type != "private" or update.pre_checkout_query is not None:
+        return
+    try:
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer(render("core/handler_failed_short"), show_alert=True)
+                return
+            except TelegramError:  # the handler had answered the tap already: say it in the chat
+                pass
+        await send(bot, chat.id, "core/handler_failed")
+    except Exception as exc:  # noqa: BLE001 - the dead letter is kept either way
+        log.warning("webhook.apology_failed", error=type(exc).__name__)
 
 
 async def record_handler_error(update: object, context) -> None:

@@ -40,7 +40,9 @@ def test_staff_replay_of_a_dead_letter_answers_the_member(sync_webhook, telegram
     update = updates.command(MEMBER, "help")
     assert _post(sync_webhook, update).status_code == 200
     letter = DeadLetterUpdate.objects.get(update_id=update["update_id"])
-    assert telegram.messages_to(MEMBER) == []
+    # The member is not left in silence: an apology instead of the answer.
+    [apology] = telegram.texts_to(MEMBER)
+    assert "что-то сломалось" in apology and "/sos" in apology and "/help" not in apology
 
     assert tasks.dead_letter_replay(letter.pk) == "replayed"
 
@@ -50,7 +52,7 @@ def test_staff_replay_of_a_dead_letter_answers_the_member(sync_webhook, telegram
 
 
 def test_a_replay_that_fails_again_is_counted(sync_webhook, telegram):
-    telegram.fail_next(MEMBER, "bad_request", times=2)
+    telegram.fail_next(MEMBER, "bad_request", times=3)  # the answer, the apology, the replay
     update = updates.command(MEMBER, "help")
     _post(sync_webhook, update)
     letter = DeadLetterUpdate.objects.get(update_id=update["update_id"])
@@ -84,3 +86,17 @@ def test_dedup_marks_older_than_a_week_are_pruned(sync_webhook, telegram):
     assert processed_updates_prune() == 0
     clock.advance(timedelta(days=2))
     assert processed_updates_prune() == 1
+
+
+def test_a_failed_button_tap_is_answered_with_an_alert(sync_webhook, telegram):
+    from tests.accounts.factories import MemberFactory
+
+    MemberFactory(tg_id=MEMBER)
+    telegram.fail_next(MEMBER, "bad_request", method="sendMessage", times=5)
+    telegram.fail_next(MEMBER, "bad_request", method="editMessageText", times=5)
+    update = updates.callback(MEMBER, "accounts:profile:edit")
+    assert _post(sync_webhook, update).status_code == 200
+    assert DeadLetterUpdate.objects.filter(update_id=update["update_id"]).exists()
+    answers = telegram.calls_for(None, "answerCallbackQuery")
+    assert answers and "Попробуйте ещё раз" in answers[-1].params["text"]
+    assert answers[-1].params["show_alert"] in (True, "true", "True")
