@@ -156,13 +156,24 @@ def run(argv: list[str]) -> int:
     return code
 
 
-if __name__ == "__main__":
-    args = sys.argv[1:]
-    if len(args) >= 2 and args[0] == "run" and args[1] == "--":
-        sys.exit(run(args[2:]))
-    if args == ["stop"]:
+def main(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m config.embedded")
+    actions = parser.add_subparsers(dest="action", required=True)
+    run_parser = actions.add_parser("run", help="start what is missing, run COMMAND, stop what was started")
+    run_parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS…]")
+    actions.add_parser("stop", help="stop the embedded PostgreSQL and Redis")
+    args = parser.parse_args(argv)
+    if args.action == "stop":
         postgres_stop()
         redis_stop()
-        sys.exit(0)
-    print("usage: python -m config.embedded run -- COMMAND… | stop", file=sys.stderr)
-    sys.exit(2)
+        return 0
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("run needs a command: run -- COMMAND [ARGS…]")
+    return run(command)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
