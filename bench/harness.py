@@ -63,9 +63,28 @@ def bench_database_url(env: dict[str, str], name: str = "bench_tno") -> str:
     return bench_url
 
 
-def start_conversations(members: list) -> None:
-    """Pair members[0] with members[1], [2] with [3]…: a Match and an active 72-hour chat each
-    (needs django.setup())."""
+def create_members(base_tg: int, count: int) -> list:
+    """`count` onboarded members with Telegram ids from `base_tg` (needs django.setup())."""
+    from accounts.models import Member
+    from core.pseudonym import pseudonymous_ref
+
+    return Member.objects.bulk_create(
+        [
+            Member(
+                tg_id=base_tg + i,
+                ref=pseudonymous_ref(base_tg + i),
+                pseudonym=f"m{i}",
+                onboarding_step="done",
+            )
+            for i in range(count)
+        ],
+        batch_size=2000,
+    )
+
+
+def start_conversations(members: list) -> list:
+    """Pair members[0] with members[1], [2] with [3]…: a Match and an active 72-hour chat each;
+    returns the chats (needs django.setup())."""
     import datetime as dt
 
     from chats.models import ChatSession
@@ -77,7 +96,7 @@ def start_conversations(members: list) -> None:
         batch_size=2000,
     )
     ends = clock.now() + dt.timedelta(hours=72)
-    ChatSession.objects.bulk_create(
+    return ChatSession.objects.bulk_create(
         [
             ChatSession(match=m, member_a_id=m.member_a_id, member_b_id=m.member_b_id, ends_at=ends)
             for m in matches

@@ -20,6 +20,7 @@ from harness import (
     SECRET,
     base_env,
     bench_database_url,
+    create_members,
     fixed_rate,
     get_request,
     max_rate,
@@ -40,22 +41,7 @@ def prepare(url: str, pairs: int) -> None:
 
     django.setup()
 
-    from accounts.models import Member
-    from core.pseudonym import pseudonymous_ref
-
-    members = Member.objects.bulk_create(
-        [
-            Member(
-                tg_id=BASE_TG + i,
-                ref=pseudonymous_ref(BASE_TG + i),
-                pseudonym=f"m{i}",
-                onboarding_step="done",
-            )
-            for i in range(2 * pairs)
-        ],
-        batch_size=2000,
-    )
-    start_conversations(members)
+    start_conversations(create_members(BASE_TG, 2 * pairs))
 
 
 def text_update(i: int, members: int, base: int) -> bytes:

@@ -20,12 +20,14 @@ from harness import (
     SECRET,
     base_env,
     bench_database_url,
+    create_members,
     fixed_rate,
     get_request,
     max_rate,
     post_request,
     processes,
     ratio,
+    start_conversations,
 )
 
 BASE_TG = 60_000_000
@@ -38,39 +40,10 @@ def prepare(url: str, tips: int) -> list[tuple[int, str, int]]:
     import django
 
     django.setup()
-    import datetime as dt
-
-    from accounts.models import Member
-    from chats.models import ChatSession
-    from core import clock
-    from core.pseudonym import pseudonymous_ref
-    from matching.models import Match
     from tips import payload
     from tips.models import Tip
 
-    members = Member.objects.bulk_create(
-        [
-            Member(
-                tg_id=BASE_TG + i,
-                ref=pseudonymous_ref(BASE_TG + i),
-                pseudonym=f"m{i}",
-                onboarding_step="done",
-            )
-            for i in range(2 * tips)
-        ],
-        batch_size=2000,
-    )
-    matches = Match.objects.bulk_create(
-        [Match(member_a=members[2 * i], member_b=members[2 * i + 1]) for i in range(tips)], batch_size=2000
-    )
-    ends = clock.now() + dt.timedelta(hours=72)
-    sessions = ChatSession.objects.bulk_create(
-        [
-            ChatSession(match=m, member_a_id=m.member_a_id, member_b_id=m.member_b_id, ends_at=ends)
-            for m in matches
-        ],
-        batch_size=2000,
-    )
+    sessions = start_conversations(create_members(BASE_TG, 2 * tips))
     created = Tip.objects.bulk_create(
         [
             Tip(
