@@ -21,7 +21,7 @@ from telegram.error import RetryAfter, TelegramError
 from config.telegram import get_application
 from core import asyncdb, clock, metrics, services
 from core.db import db_call
-from core.messaging import retry_after_seconds
+from core.messaging import render, retry_after_seconds, send
 
 log = structlog.get_logger("core.webhook")
 
@@ -178,8 +178,6 @@ def _member_ref(update: Update) -> str:
 async def _apologize(bot, update: Update) -> None:
     """Tell the member their update was not handled, so nobody is left in silence (a relayed
     message may not have reached the partner). Best effort: this may fail as the handler did."""
-    from core.messaging import render, send
-
     chat = update.effective_chat
     if chat is None or chat.type != "private" or update.pre_checkout_query is not None:
         return
