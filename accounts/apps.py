@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "accounts"
+
+    def ready(self) -> None:
+        from accounts.bot import mark_unreachable
+        from core import hooks
+
+        hooks.connect(hooks.member_unreachable, mark_unreachable)

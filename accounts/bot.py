@@ -32,9 +32,10 @@ from telegram.ext import (
 
 from accounts import keyboards, selectors, services, validators
 from accounts.models import Member
-from core import clock, inputs
+from core import clock
+from core import hooks as core_hooks
 from core.db import db_call
-from core.messaging import call_telegram, edit, render, send, unreachable_hooks
+from core.messaging import call_telegram, edit, render, send
 
 Step = Member.Step
 # Every command of the bot, in the order of the menu and of /help.
@@ -563,7 +564,7 @@ def _message_turn(*, tg_id: int, text: str | None) -> Turn:
             return turn
         app = awaiting.split(":", 1)[0]
         if app != "accounts":
-            if app not in inputs.awaiting_handlers:
+            if app not in core_hooks.awaiting_input:
                 turn.member = services.awaiting_clear(member_id=member.pk)
                 turn.route = "pass"
             else:
@@ -591,7 +592,7 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if turn.route == "pass":
         return
     if turn.route == "handoff":
-        handler = inputs.awaiting_handlers[turn.member.awaiting.split(":", 1)[0]]
+        handler = core_hooks.awaiting_input[turn.member.awaiting.split(":", 1)[0]]
         await handler(update, context, turn.member)
         raise ApplicationHandlerStop
     bot, chat_id = context.bot, update.effective_chat.id
@@ -645,5 +646,3 @@ def register(application: Application) -> None:
             on_message,
         )
     )
-    if mark_unreachable not in unreachable_hooks:
-        unreachable_hooks.append(mark_unreachable)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -11,7 +10,7 @@ from django.db.models import Q
 
 from accounts import avatars, validators
 from accounts.models import LaterTopic, Member, MemberTopic, Preferences, Topic
-from core import clock
+from core import clock, hooks
 from core.pseudonym import pseudonymous_ref
 
 TOPICS_MIN, TOPICS_MAX = 2, 5
@@ -21,8 +20,6 @@ AWAITING_TTL = dt.timedelta(minutes=30)
 ERASE_CONFIRM_TTL = dt.timedelta(minutes=15)
 Step = Member.Step
 
-# Called inside the erasure transaction, so other apps end the member's search or chat.
-erasure_hooks: list[Callable[[Member], None]] = []
 
 # The onboarding order; each step is left only through its own service.
 STEP_ORDER = [
@@ -502,7 +499,7 @@ def member_erase(*, member_id: int) -> str:
     from core.models import DeadLetterUpdate
 
     member = _lock(member_id)
-    for hook in erasure_hooks:
+    for hook in hooks.member_erased:
         hook(member)
     ref = member.ref
     MemberTopic.objects.filter(member=member).delete()

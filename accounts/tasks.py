@@ -11,7 +11,6 @@ from telegram.error import RetryAfter
 
 from accounts import keyboards, services
 from config.telegram import build_bot
-from core.db import db_call
 from core.messaging import retry_after_seconds, send
 
 log = structlog.get_logger(__name__)
@@ -25,14 +24,13 @@ async def _deliver(items: list[services.Notice], template: str, markup) -> list[
     async with build_bot() as bot:
         for index, item in enumerate(items):
             try:
-                message = await send(bot, item.tg_id, template, item.context, reply_markup=markup)
+                # A 403 marks the member unreachable through core.hooks.member_unreachable.
+                await send(bot, item.tg_id, template, item.context, reply_markup=markup)
             except RetryAfter as exc:
                 log.warning(
                     "accounts.notice_flood_wait", template=template, retry_after=retry_after_seconds(exc)
                 )
                 return [i.member_id for i in items[index:]]
-            if message is None:  # 403: the member blocked the bot; stop writing to them
-                await db_call(services.member_mark_unreachable, tg_id=item.tg_id)
             await asyncio.sleep(PACE_SECONDS)
     return []
 

@@ -7,8 +7,7 @@ class ChatsConfig(AppConfig):
     verbose_name = "Разговоры"
 
     def ready(self) -> None:
-        from accounts.services import erasure_hooks
         from chats.services import member_erased
+        from core import hooks
 
-        if member_erased not in erasure_hooks:
-            erasure_hooks.append(member_erased)
+        hooks.connect(hooks.member_erased, member_erased)

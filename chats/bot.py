@@ -17,6 +17,7 @@ from telegram.ext import (
 from accounts.validators import contact_details
 from chats import delivery, hooks, keyboards, selectors, services
 from core import clock, metrics
+from core import hooks as core_hooks
 from core.db import db_call
 from core.messaging import call_telegram, flood_wait, render, send
 from core.pseudonym import pseudonymous_ref
@@ -330,7 +331,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await send(
                 context.bot, chat_id, "chats/rated_thanks", reply_markup=keyboards.chips(int(parts[2]))
             )
-            for hook in hooks.after_rating:
+            for hook in core_hooks.after_rating:
                 await hook(context.bot, chat_id, tg_id, int(parts[2]), int(parts[3]))
     elif action == "chip" and len(parts) == 4 and parts[2].isdigit():
         result = await db_call(_chip_by_tg, tg_id, int(parts[2]), parts[3])

@@ -1,16 +1,18 @@
 """Extension points of the relay for other apps: moderation's filters, the coach, tips.
 
-Apps append to these lists in their `register(application)`. A hook gets ids and, for the
-message being relayed, its text in memory only: nothing here may store that text in PostgreSQL.
+Apps connect to `core.hooks.before_relay` / `after_relay` / `after_rating` in their
+`AppConfig.ready()`. A hook gets ids and, for the message being relayed, its text in memory only:
+nothing here may store that text in PostgreSQL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from telegram import Bot
+
+from core import hooks as core_hooks
 
 
 @dataclass(frozen=True)
@@ -40,22 +42,13 @@ class Relayed:
     text: str
 
 
-# Run in order before a message is relayed; a check that returns False keeps the message from
-# the partner and has already told the sender why (e.g. the toxicity filter).
-before_relay: list[Callable[[Outgoing], Awaitable[bool]]] = []
-# Run after the partner received a message (crisis alerts, the coach's context window).
-after_relay: list[Callable[[Relayed], Awaitable[None]]] = []
-# Run after a member rated a session: (bot, chat_id, member tg id, session_id, score).
-after_rating: list[Callable[[Bot, int, int, int, int], Awaitable[None]]] = []
-
-
 async def allowed(outgoing: Outgoing) -> bool:
-    for check in before_relay:
+    for check in core_hooks.before_relay:
         if not await check(outgoing):
             return False
     return True
 
 
 async def relayed(event: Relayed) -> None:
-    for hook in after_relay:
+    for hook in core_hooks.after_relay:
         await hook(event)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -13,7 +12,7 @@ from django.db.models import F, Q
 from accounts.models import Member, Preferences
 from accounts.services import member_touch
 from chats.models import ChatSession, Rating
-from core import asyncdb, clock
+from core import asyncdb, clock, hooks
 
 IDLE_AFTER = dt.timedelta(hours=48)
 WARN_BEFORE = dt.timedelta(hours=1)
@@ -25,10 +24,6 @@ RATING_PRIOR_MEAN, RATING_PRIOR_WEIGHT = 0.5, 3
 def chat_length() -> dt.timedelta:
     """How long a new conversation lasts before the timer: CHAT_DEFAULT_HOURS, within 24–72 h."""
     return dt.timedelta(hours=min(max(settings.CHAT_DEFAULT_HOURS, 24), 72))
-
-
-# Called on commit with the session id when a session ends (tips, coach…).
-session_end_hooks: list[Callable[[int], None]] = []
 
 
 @dataclass
@@ -129,7 +124,7 @@ def _end(session: ChatSession, *, by_member_id: int | None, reason: str, now: dt
     session.end_reason = reason
     session.ended_by_id = by_member_id
     session.save(update_fields=["status", "ended_at", "end_reason", "ended_by"])
-    for hook in session_end_hooks:
+    for hook in hooks.session_ended:
         transaction.on_commit(lambda hook=hook: hook(session.pk))
     template = {
         ChatSession.EndReason.MEMBER_ENDED: "chats/ended",

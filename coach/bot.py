@@ -169,8 +169,3 @@ def register(application: Application) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("coach", coach, filters=private))
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^coach:"))
-    # The Application is rebuilt per event loop; the hooks are module-wide lists.
-    if on_relayed not in hooks.after_relay:
-        hooks.after_relay.append(on_relayed)
-    if on_session_end not in chats_services.session_end_hooks:
-        chats_services.session_end_hooks.append(on_session_end)

@@ -15,13 +15,10 @@ from telegram import Bot, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
-from core import metrics
+from core import hooks, metrics
 
 log = structlog.get_logger("core.messaging")
 T = TypeVar("T")
-
-# Called with the chat id when Telegram says the member blocked the bot (accounts sets it).
-unreachable_hooks: list[Callable[[int], Awaitable[None]]] = []
 
 
 def render(template: str, context: dict[str, Any] | None = None) -> str:
@@ -60,7 +57,7 @@ async def call_telegram(chat_id: int, method: str, call: Callable[[], Awaitable[
     except Forbidden:
         metrics.telegram_errors_total.labels(method, "forbidden").inc()
         log.info("telegram.forbidden", method=method)
-        for hook in unreachable_hooks:
+        for hook in hooks.member_unreachable:
             await hook(chat_id)
         return None
 

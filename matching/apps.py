@@ -7,8 +7,7 @@ class MatchingConfig(AppConfig):
     verbose_name = "Подбор собеседников"
 
     def ready(self) -> None:
-        from accounts.services import erasure_hooks
+        from core import hooks
         from matching.services import member_erased
 
-        if member_erased not in erasure_hooks:
-            erasure_hooks.append(member_erased)
+        hooks.connect(hooks.member_erased, member_erased)

@@ -7,7 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from accounts.services import member_touch
 from chats import delivery as chats_delivery
 from chats import hooks as chats_hooks
-from core import clock, inputs
+from core import clock
 from core.db import db_call
 from core.messaging import button, render, send
 from core.pseudonym import pseudonymous_ref
@@ -273,7 +273,7 @@ async def comment_button(
 
 
 async def on_awaited(update: Update, context: ContextTypes.DEFAULT_TYPE, member) -> None:
-    """The member's next message after «Обжаловать» or «Добавить комментарий» (core.inputs)."""
+    """The member's next message after «Обжаловать» or «Добавить комментарий» (core.hooks.awaiting_input)."""
     chat_id = update.effective_chat.id
     text = update.effective_message.text
     if member.awaiting == "moderation:comment":
@@ -306,6 +306,3 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("block", block, filters=private))
     application.add_handler(CommandHandler("report", report, filters=private))
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^moderation:"))
-    if safety_check not in chats_hooks.before_relay:
-        chats_hooks.before_relay.insert(0, safety_check)
-    inputs.awaiting_handlers["moderation"] = on_awaited

@@ -7,8 +7,10 @@ class TipsConfig(AppConfig):
     verbose_name = "Чаевые"
 
     def ready(self) -> None:
-        from accounts.services import erasure_hooks
+        from core import hooks
+        from tips.bot import offer_after_rating, on_input
         from tips.services import member_erased
 
-        if member_erased not in erasure_hooks:
-            erasure_hooks.append(member_erased)
+        hooks.connect(hooks.member_erased, member_erased)
+        hooks.connect(hooks.after_rating, offer_after_rating)
+        hooks.awaiting_input["tips"] = on_input

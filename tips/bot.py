@@ -15,8 +15,6 @@ from telegram.ext import (
     filters,
 )
 
-from chats import hooks as chat_hooks
-from core import inputs
 from core.db import db_call
 from core.messaging import call_telegram, render, send
 from core.pseudonym import pseudonymous_ref
@@ -55,7 +53,7 @@ async def tips_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def offer_after_rating(bot, chat_id: int, tg_id: int, session_id: int, score: int) -> None:
-    """chats.hooks.after_rating: a kind rating is followed by the chance to say thanks in stars."""
+    """core.hooks.after_rating: a kind rating is followed by the chance to say thanks in stars."""
     if score < OFFER_MIN_SCORE:
         return
     offer = await db_call(services.tip_offer, tg_id=tg_id, session_id=session_id, with_history=False)
@@ -221,6 +219,3 @@ def register(application: Application) -> None:
     application.add_handler(PreCheckoutQueryHandler(precheckout))
     application.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT, successful_payment))
     application.add_handler(MessageHandler(filters.StatusUpdate.REFUNDED_PAYMENT, refunded_payment))
-    inputs.awaiting_handlers["tips"] = on_input
-    if offer_after_rating not in chat_hooks.after_rating:
-        chat_hooks.after_rating.append(offer_after_rating)

@@ -1,0 +1,37 @@
+"""Where one app reacts to another app's event: the one registry of cross-app hooks.
+
+Each app connects its reactions in its `AppConfig.ready()`, which every process runs (web,
+rq workers, management commands), never in `register(application)`, which only the web process
+calls. Core runs the hooks and imports no app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+# The member blocked the bot (Telegram answered 403): called with their chat id.
+member_unreachable: list[Callable[[int], Awaitable[None]]] = []
+# A member is being erased, inside the erasure transaction: called with the Member.
+member_erased: list[Callable[[Any], None]] = []
+# A chat session ended (on commit): called with the session id.
+session_ended: list[Callable[[int], None]] = []
+# Before a message is relayed, in order; a check returning False keeps the message from the
+# partner and has already told the sender why. Called with a chats.hooks.Outgoing.
+before_relay: list[Callable[[Any], Awaitable[bool]]] = []
+# After the partner received a message: called with a chats.hooks.Relayed.
+after_relay: list[Callable[[Any], Awaitable[None]]] = []
+# After a member rated a session: (bot, chat_id, member tg id, session_id, score).
+after_rating: list[Callable[[Any, int, int, int, int], Awaitable[None]]] = []
+# Free text an app asked a member for (Member.awaiting = "<app>:<what>"), by app prefix.
+awaiting_input: dict[str, Callable[[Any, Any, Any], Awaitable[None]]] = {}
+
+
+def connect(hooks: list, hook: Callable, *, first: bool = False) -> None:
+    """Add `hook` once (ready() may run more than once in tests)."""
+    if hook in hooks:
+        return
+    if first:
+        hooks.insert(0, hook)
+    else:
+        hooks.append(hook)
