@@ -17,9 +17,10 @@ install: $(VENV)/.installed
 run: install  ## migrate and run web + worker + scheduler (embedded PostgreSQL/Redis unless *_URL are set)
 	$(EMBEDDED) $(PY) manage.py serve
 
-test: install  ## ruff, then the whole test suite on real PostgreSQL and Redis
+test: install  ## ruff, then the whole test suite on real PostgreSQL and Redis (and Chromium, if installed)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@test -x /usr/bin/chromium || echo "Browser tests skipped: /usr/bin/chromium is missing (apt-get install -y chromium)"
 	$(EMBEDDED) $(PY) -m pytest -n 2
 
 demo: install  ## a scripted conversation through the real webhook against the fake Bot API
