@@ -1,7 +1,13 @@
-"""Staff roles: Moderators act on members and safety; Analysts only look and export."""
+"""Staff roles: Moderators act on members and safety; Analysts only look and export.
+
+Background jobs (/admin/rq/) are operators' business: only superusers act there.
+"""
+
+from functools import wraps
 
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
 
 PRODUCT_APPS = ("accounts", "matching", "chats", "tips", "moderation", "coach", "core")
 MODERATORS, ANALYSTS = "Moderators", "Analysts"
@@ -18,6 +24,22 @@ MODERATOR_EXTRA_PERMISSIONS = {"tips.refund_tip"}
 
 def is_moderator(user) -> bool:
     return user.is_superuser or user.groups.filter(name=MODERATORS).exists()
+
+
+def is_operator(user) -> bool:
+    return user.is_active and user.is_superuser
+
+
+def operators_only(view):
+    """A staff view only operators may open (job queues: delete, requeue, stop, empty)."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not is_operator(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return guarded
 
 
 def sync_role_permissions(**kwargs) -> None:
