@@ -1,6 +1,7 @@
 import uuid
 
 import structlog
+from django.utils import timezone
 
 
 class RequestIdMiddleware:
@@ -73,3 +74,34 @@ class AdminContentSecurityPolicyMiddleware:
 
     async def __acall__(self, request):
         return self._apply(request, await self.get_response(request))
+
+
+class StaffTimezoneMiddleware:
+    """Staff pages show times in the staff's time zone (settings.STAFF_TIME_ZONE), not the server's UTC."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.zone = settings.STAFF_TIME_ZONE
+        self._async = iscoroutinefunction(get_response)
+        if self._async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if self._async:
+            return self.__acall__(request)
+        if not request.path.startswith("/admin/"):
+            return self.get_response(request)
+        with timezone.override(self.zone):
+            return self.get_response(request)
+
+    async def __acall__(self, request):
+        if not request.path.startswith("/admin/"):
+            return await self.get_response(request)
+        with timezone.override(self.zone):
+            return await self.get_response(request)

@@ -40,6 +40,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The admin's CSS and JS in every environment (`make run` has DEBUG off too).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -47,6 +49,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.AdminContentSecurityPolicyMiddleware",
+    "core.middleware.StaffTimezoneMiddleware",
     # Admin login brute force: after AXES_FAILURE_LIMIT wrong passwords the user+IP is locked out.
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -120,11 +123,16 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "ru"
 TIME_ZONE = "UTC"
+# Staff pages show times in this zone (members mostly live in it); the header says which it is.
+STAFF_TIME_ZONE = env("STAFF_TIME_ZONE", default="Europe/Moscow")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Served straight from the apps' static folders: no collectstatic step before `make run` or tests.
+# Production serves the collected, hashed copies instead (see production.py).
+WHITENOISE_USE_FINDERS = True
 
 # Telegram
 TELEGRAM_BOT_TOKEN = env("TELEGRAM_BOT_TOKEN", default="")

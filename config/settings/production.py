@@ -25,7 +25,7 @@ if _missing:
     raise SystemExit(f"Missing required environment variable(s): {', '.join(_missing)} (see .env.example)")
 
 from .base import *  # noqa: E402, F403
-from .base import MIDDLEWARE, env  # noqa: E402
+from .base import env  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -60,11 +60,8 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 # Admin static files are collected into the image at build time and served by WhiteNoise.
-MIDDLEWARE = [*MIDDLEWARE]
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-)
+STATIC_ROOT = BASE_DIR / "staticfiles"  # noqa: F405
+WHITENOISE_USE_FINDERS = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
