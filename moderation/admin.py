@@ -246,9 +246,12 @@ class SanctionAdmin(admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        member_id = request.GET.get("member")
-        if member_id and member_id.isdigit():
-            initial["choice"] = services.escalation_for(int(member_id))
+        # Ids come from links (?member=…&report=…); anything that is not one is dropped, not a 500.
+        for name in ("member", "report", "flag"):
+            if name in initial and not str(initial[name]).isdigit():
+                del initial[name]
+        if "member" in initial:
+            initial["choice"] = services.escalation_for(int(initial["member"]))
         return initial
 
     def save_model(self, request, obj, form, change):
@@ -263,8 +266,10 @@ class SanctionAdmin(admin.ModelAdmin):
             flag=form.cleaned_data.get("flag"),
         )
         obj.pk = sanction.pk
-        suggestion = services.escalation_for(sanction.member_id)
-        messages.info(request, f"Участник будет уведомлён. Следующая мера по истории: {suggestion}.")
+        suggestion = dict(SanctionForm.base_fields["choice"].choices)[
+            services.escalation_for(sanction.member_id)
+        ]
+        messages.info(request, f"Участник будет уведомлён. Следующая мера по истории: {suggestion.lower()}.")
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -26,6 +26,7 @@ class Export:
     model: str  # "app.Model"
     date_field: str
     columns: tuple[tuple[str, str], ...]  # (CSV header, values_list path)
+    arm_path: str | None = None  # where the A/B arm is, for exports that can be split by arm
 
 
 EXPORTS: dict[str, Export] = {
@@ -60,6 +61,7 @@ EXPORTS: dict[str, Export] = {
             ("ended_at", "ended_at"),
             ("requeues", "requeues"),
         ),
+        arm_path="arm",
     ),
     "proposals": Export(
         "Предложения",
@@ -77,6 +79,7 @@ EXPORTS: dict[str, Export] = {
             ("created_at", "created_at"),
             ("decided_at", "decided_at"),
         ),
+        arm_path="arm",
     ),
     "matches": Export(
         "Пары",
@@ -91,6 +94,7 @@ EXPORTS: dict[str, Export] = {
             ("is_reconnect", "is_reconnect"),
             ("created_at", "created_at"),
         ),
+        arm_path="arm",
     ),
     "sessions": Export(
         "Разговоры",
@@ -111,6 +115,7 @@ EXPORTS: dict[str, Export] = {
             ("media_b", "media_b"),
             ("extensions", "extensions"),
         ),
+        arm_path="match__arm",
     ),
     "ratings": Export(
         "Оценки",
@@ -124,6 +129,7 @@ EXPORTS: dict[str, Export] = {
             ("chip", "chip"),
             ("created_at", "created_at"),
         ),
+        arm_path="session__match__arm",
     ),
     "tips": Export(
         "Чаевые",
@@ -141,6 +147,7 @@ EXPORTS: dict[str, Export] = {
             ("created_at", "created_at"),
             ("paid_at", "paid_at"),
         ),
+        arm_path="session__match__arm",
     ),
     "reports": Export(
         "Жалобы",
@@ -156,6 +163,7 @@ EXPORTS: dict[str, Export] = {
             ("created_at", "created_at"),
             ("resolved_at", "resolved_at"),
         ),
+        arm_path="session__match__arm",
     ),
     "flags": Export(
         "Сигналы безопасности",
@@ -200,9 +208,13 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _batch(export: Export, after: int, start: dt.date | None, end: dt.date | None) -> list[tuple]:
+def _batch(
+    export: Export, after: int, start: dt.date | None, end: dt.date | None, arm: str | None
+) -> list[tuple]:
     model = apps.get_model(export.model)
     query = model.objects.filter(pk__gt=after)
+    if arm and export.arm_path:
+        query = query.filter(**{export.arm_path: arm})
     if start:
         query = query.filter(**{f"{export.date_field}__date__gte": start})
     if end:
@@ -211,8 +223,10 @@ def _batch(export: Export, after: int, start: dt.date | None, end: dt.date | Non
     return list(query.order_by("pk").values_list(*paths)[:BATCH])
 
 
-def rows(export: Export, start: dt.date | None, end: dt.date | None) -> AsyncIterator[str]:
-    """The CSV as text chunks (a header, then one chunk per batch)."""
+def rows(
+    export: Export, start: dt.date | None, end: dt.date | None, arm: str | None = None
+) -> AsyncIterator[str]:
+    """The CSV as text chunks (a header, then one chunk per batch); `arm` where the rows have one."""
     transform: dict[str, Callable] = {"automatic": lambda v: "no" if v else "yes"}
 
     async def generate():
@@ -222,7 +236,7 @@ def rows(export: Export, start: dt.date | None, end: dt.date | None) -> AsyncIte
         yield buffer.getvalue()
         after = 0
         while True:
-            batch = await sync_to_async(_batch)(export, after, start, end)
+            batch = await sync_to_async(_batch)(export, after, start, end, arm)
             if not batch:
                 return
             buffer = io.StringIO()

@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Avg, Count, F, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Avg, Count, DateField, F, Q, Sum
+from django.db.models.functions import Trunc
 
 from accounts.models import Member
 from chats.models import ChatSession, Rating
@@ -113,28 +113,69 @@ def figures(start: dt.date, end: dt.date, arm: str | None = None) -> dict:
     }
 
 
-def daily(start: dt.date, end: dt.date) -> list[dict]:
-    """Per day: new members, searches, sessions, reports (for the charts)."""
+# The chart's resolution: days up to a quarter, weeks up to two years, months beyond.
+BUCKETS = ((92, "day", dt.timedelta(days=1)), (731, "week", dt.timedelta(weeks=1)), (None, "month", None))
+
+
+def first_day() -> dt.date | None:
+    """The first day anything was counted (an indexed look-up per table): nothing happened before."""
+    firsts = [
+        queryset.order_by(field).values_list(field, flat=True).first()
+        for queryset, field in (
+            (Member.objects, "created_at"),
+            (SearchRequest.objects, "created_at"),
+            (ChatSession.objects, "started_at"),
+            (Report.objects, "created_at"),
+        )
+    ]
+    return min((first.astimezone(dt.UTC).date() for first in firsts if first), default=None)
+
+
+def _bucket_starts(start: dt.date, end: dt.date, kind: str, step: dt.timedelta | None) -> list[dt.date]:
+    if kind == "week":
+        start -= dt.timedelta(days=start.weekday())
+    elif kind == "month":
+        start = start.replace(day=1)
+    starts = []
+    while start <= end:
+        starts.append(start)
+        if step:
+            start += step
+        else:
+            start = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return starts
+
+
+def daily(start: dt.date, end: dt.date, arm: str | None = None) -> tuple[str, list[dict]]:
+    """New members, searches, sessions and reports per day, week or month (counted in SQL).
+
+    Returns the bucket kind ("day", "week", "month") and one row per bucket; a long range gets
+    coarser buckets, so the chart never has more than about a hundred bars.
+    """
     since = dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
-    series: dict[dt.date, dict] = {}
-    day = start
-    while day <= end:
-        series[day] = {"day": day, "members": 0, "searches": 0, "sessions": 0, "reports": 0}
-        day += dt.timedelta(days=1)
+    span = (end - start).days + 1
+    kind, step = next((k, s) for limit, k, s in BUCKETS if limit is None or span <= limit)
+    series = {
+        d: {"day": d, "members": 0, "searches": 0, "sessions": 0, "reports": 0}
+        for d in _bucket_starts(start, end, kind, step)
+    }
+    searches, sessions = SearchRequest.objects.all(), ChatSession.objects.all()
+    if arm:
+        searches, sessions = searches.filter(arm=arm), sessions.filter(match__arm=arm)
     for key, queryset, field in (
-        ("members", Member.objects, "created_at"),
-        ("searches", SearchRequest.objects, "created_at"),
-        ("sessions", ChatSession.objects, "started_at"),
-        ("reports", Report.objects, "created_at"),
+        ("members", Member.objects.all(), "created_at"),
+        ("searches", searches, "created_at"),
+        ("sessions", sessions, "started_at"),
+        ("reports", Report.objects.all(), "created_at"),
     ):
         rows = (
             queryset.filter(Q(**{f"{field}__gte": since}) & Q(**{f"{field}__lt": until}))
-            .annotate(day=TruncDate(field, tzinfo=dt.UTC))
-            .values("day")
+            .annotate(bucket=Trunc(field, kind, output_field=DateField(), tzinfo=dt.UTC))
+            .values("bucket")
             .annotate(n=Count("pk"))
         )
         for row in rows:
-            if row["day"] in series:
-                series[row["day"]][key] = row["n"]
-    return list(series.values())
+            if row["bucket"] in series:
+                series[row["bucket"]][key] = row["n"]
+    return kind, list(series.values())

@@ -7,14 +7,16 @@ reading figures needs the view permission on what they describe; nothing here wr
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 import structlog
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, StreamingHttpResponse
 from django.template.response import TemplateResponse
-from django.utils.dateparse import parse_date
 
 from core import clock
 from moderation import exports, kpis
@@ -24,13 +26,48 @@ from moderation.models import Report, SafetyFlag
 log = structlog.get_logger(__name__)
 
 
-def _range(request) -> tuple[dt.date, dt.date]:
-    today = clock.now().date()
-    start = parse_date(request.GET.get("from") or "") or today - dt.timedelta(days=29)
-    end = parse_date(request.GET.get("to") or "") or today
-    if start > end:
-        start, end = end, start
-    return start, end
+ARMS = (("strict", "строгий"), ("soft", "мягкий"))
+
+
+class PeriodForm(forms.Form):
+    """The period and A/B arm a staff page reads from its URL; bad input is a form error, not a 500."""
+
+    arm = forms.ChoiceField(label="вариант", choices=[("", "все"), *ARMS], required=False)
+
+    def __init__(self, data, *, default_days: int | None = 30):
+        super().__init__(data)
+        self.default_days = default_days
+        for name, label in (("from", "с"), ("to", "по")):
+            self.fields[name] = forms.DateField(
+                label=label,
+                required=False,
+                validators=[MinValueValidator(dt.date(1900, 1, 1)), MaxValueValidator(dt.date(2100, 12, 31))],
+                input_formats=["%Y-%m-%d"],
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            )
+        self.order_fields(["from", "to", "arm"])
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("from"), data.get("to")
+        if start and end and start > end:
+            data["from"], data["to"] = end, start
+        if self.default_days:
+            today = clock.now().date()
+            data["to"] = data.get("to") or today
+            data["from"] = data.get("from") or data["to"] - dt.timedelta(days=self.default_days - 1)
+            # The inputs show the period actually read, defaults included.
+            self.data = self.data.copy()
+            for name, day in self.period().items():
+                self.data[name] = day.isoformat()
+        return data
+
+    def query(self) -> str:
+        """The period as a query string for links to other pages."""
+        return urlencode({k: v.isoformat() if v else "" for k, v in self.period().items()})
+
+    def period(self) -> dict:
+        return {"from": self.cleaned_data.get("from"), "to": self.cleaned_data.get("to")}
 
 
 def _require(request, *perms: str) -> None:
@@ -81,31 +118,53 @@ def queue(request):
 
 def dashboard(request):
     _require(request, "accounts.view_member", "matching.view_proposal", "chats.view_chatsession")
-    start, end = _range(request)
-    arm = request.GET.get("arm") or None
-    if arm not in (None, "strict", "soft"):
-        arm = None
-    series = kpis.daily(start, end)
-    peak = max([1] + [day[k] for day in series for k in ("members", "searches", "sessions")])
-    width = max(len(series), 1)
-    for index, day in enumerate(series):
-        day["x"] = round(index * 600 / width, 1)
-        for key in ("members", "searches", "sessions", "reports"):
-            day[f"{key}_h"] = round(day[key] / peak * 140, 1)
-    context = {
-        **admin.site.each_context(request),
-        "title": "Показатели",
+    form = PeriodForm(request.GET)
+    context = {**admin.site.each_context(request), "title": "Показатели", "form": form}
+    if not form.is_valid():
+        return TemplateResponse(request, "admin/moderation/dashboard.html", context, status=400)
+    start, end, arm = form.cleaned_data["from"], form.cleaned_data["to"], form.cleaned_data["arm"] or None
+    # Nothing happened before the first row was written nor after today: a range "from 1900"
+    # or "to 2100" reads only the days in between.
+    end = min(end, max(clock.now().date(), start))
+    start = max(start, min(kpis.first_day() or end, end))
+    bucket, series = kpis.daily(start, end, arm)
+    all_ = kpis.figures(start, end)
+    arms = {name: kpis.figures(start, end, name) for name, _ in ARMS}
+    context |= {
         "start": start,
         "end": end,
-        "arm": arm or "",
-        "all": kpis.figures(start, end),
-        "arms": {name: kpis.figures(start, end, name) for name in ("strict", "soft")},
-        "series": series,
+        "arm": arm,
+        "arm_label": dict(ARMS).get(arm, ""),
+        "period": form.query(),
+        "all": all_,
+        "arms": arms,
+        "targets": list(
+            zip(all_["targets"], arms["strict"]["targets"], arms["soft"]["targets"], strict=True)
+        ),
         "coach": _coach_stats(start, end),
-        "bar": round(600 / width * 0.28, 1),
-        "peak": peak,
+        "chart": _chart(series, bucket),
     }
     return TemplateResponse(request, "admin/moderation/dashboard.html", context)
+
+
+BUCKET_LABELS = {"day": "по дням", "week": "по неделям", "month": "по месяцам"}
+
+
+def _chart(series: list[dict], bucket: str) -> dict:
+    """Bar geometry for the inline SVG (plain numbers: the template renders them unlocalised)."""
+    peak = max([1] + [row[k] for row in series for k in ("members", "searches", "sessions")])
+    step = 600 / max(len(series), 1)
+    bar = round(step * 0.28, 2)
+    bars = [
+        {
+            "day": row["day"],
+            "x": round(index * step, 2),
+            **{key: row[key] for key in ("members", "searches", "sessions")},
+            **{f"{key}_h": round(row[key] / peak * 140, 2) for key in ("members", "searches", "sessions")},
+        }
+        for index, row in enumerate(series)
+    ]
+    return {"bars": bars, "bar": bar, "bar2": round(2 * bar, 2), "peak": peak, "title": BUCKET_LABELS[bucket]}
 
 
 def _coach_stats(start: dt.date, end: dt.date) -> dict:
@@ -116,21 +175,19 @@ def _coach_stats(start: dt.date, end: dt.date) -> dict:
     return hint_stats(since, until)
 
 
+def _exports_page(request, form: PeriodForm, status: int = 200):
+    allowed = [
+        (name, export)
+        for name, export in exports.EXPORTS.items()
+        if request.user.has_perm(f"{export.model.split('.')[0]}.view_{export.model.split('.')[1].lower()}")
+    ]
+    context = {**admin.site.each_context(request), "title": "Выгрузки CSV", "form": form, "exports": allowed}
+    return TemplateResponse(request, "admin/moderation/exports.html", context, status=status)
+
+
 def exports_index(request):
-    context = {
-        **admin.site.each_context(request),
-        "title": "Выгрузки CSV",
-        "exports": [
-            (name, export.title)
-            for name, export in exports.EXPORTS.items()
-            if request.user.has_perm(
-                f"{export.model.split('.')[0]}.view_{export.model.split('.')[1].lower()}"
-            )
-        ],
-        "start": _range(request)[0],
-        "end": _range(request)[1],
-    }
-    return TemplateResponse(request, "admin/moderation/exports.html", context)
+    form = PeriodForm(request.GET)
+    return _exports_page(request, form, 200 if form.is_valid() else 400)
 
 
 def export_csv(request, name: str):
@@ -139,15 +196,20 @@ def export_csv(request, name: str):
         raise Http404
     app, model = export.model.split(".")
     _require(request, f"{app}.view_{model.lower()}")
-    start = parse_date(request.GET.get("from") or "")
-    end = parse_date(request.GET.get("to") or "")
-    log.info("staff.export", export=name, user_id=request.user.pk, start=str(start), end=str(end))
+    form = PeriodForm(request.GET, default_days=None)
+    if not form.is_valid():
+        return _exports_page(request, form, 400)
+    start, end, arm = form.cleaned_data["from"], form.cleaned_data["to"], form.cleaned_data["arm"] or None
+    log.info("staff.export", export=name, user_id=request.user.pk, start=str(start), end=str(end), arm=arm)
 
     async def body():
         yield "\ufeff"  # so Excel reads the file as UTF-8
-        async for chunk in exports.rows(export, start, end):
+        async for chunk in exports.rows(export, start, end, arm):
             yield chunk
 
     response = StreamingHttpResponse(body(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{start or "all"}-{end or "now"}.csv"'
+    suffix = f"-{arm}" if arm and export.arm_path else ""
+    response["Content-Disposition"] = (
+        f'attachment; filename="{name}-{start or "all"}-{end or "now"}{suffix}.csv"'
+    )
     return response

@@ -5,6 +5,7 @@ import datetime as dt
 import io
 import tracemalloc
 
+import django_rq
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib import admin
@@ -314,3 +315,104 @@ def test_the_member_page_shows_the_whole_history_and_offers_a_sanction(client):
         assert text in page, text
     # Mute and ban dates are not typed in by hand: they come from sanctions.
     assert 'name="muted_until' not in page and 'name="status"' not in page
+
+
+def test_analysts_may_read_job_counts_but_never_touch_a_job(client):
+    queue = django_rq.get_queue("default")
+    job = queue.enqueue_in(dt.timedelta(hours=1), "matching.tasks.matching_round")
+    delete = reverse("django_rq:delete_job", args=[0, job.id])
+    requeue_all = reverse("django_rq:requeue_all", args=[0])
+    client.force_login(staff("analyst", "Analysts"))
+    assert client.get(reverse("django_rq:home")).status_code == 200  # counts only
+    for url in (delete, requeue_all, reverse("django_rq:job_detail", args=[0, job.id])):
+        assert client.get(url).status_code == 403, url
+        assert client.post(url, {"post": "yes"}).status_code == 403, url
+    client.force_login(staff("mod", "Moderators"))
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert job.id in queue.scheduled_job_registry.get_job_ids()
+    client.force_login(User.objects.create_superuser("ops", password="correct-horse"))
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert job.id not in queue.scheduled_job_registry.get_job_ids()
+
+
+def test_the_admin_has_its_css_without_debug_or_collectstatic(client):
+    response = client.get("/static/admin/css/base.css")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"/*")
+
+
+@pytest.mark.parametrize(
+    "page, query",
+    [
+        ("kpi-dashboard", {"from": "2026-02-30"}),
+        ("kpi-dashboard", {"to": "вчера"}),
+        ("kpi-dashboard", {"from": "0001-01-01"}),
+        ("exports", {"from": "2026-02-30"}),
+        ("export-csv", {"from": "2026-13-01"}),
+        ("kpi-dashboard", {"arm": "both"}),
+    ],
+)
+def test_an_impossible_date_in_the_url_is_a_form_error_not_a_500(client, page, query):
+    client.force_login(staff("analyst", "Analysts"))
+    url = reverse(page, args=["members"]) if page == "export-csv" else reverse(page)
+    response = client.get(url, query)
+    assert response.status_code == 400
+    assert 'class="errorlist' in response.content.decode()
+
+
+def test_a_sanction_form_for_a_member_that_is_not_a_number_opens_empty(client):
+    client.force_login(staff("mod", "Moderators"))
+    for member in ("abc", "99999999", "-1"):
+        response = client.get(reverse("admin:moderation_sanction_add"), {"member": member})
+        assert response.status_code == 200, member
+    bad_filter = client.get(
+        reverse("admin:moderation_report_changelist"), {"created_at__date__gte": "2026-02-30"}
+    )
+    assert bad_filter.status_code in (200, 302)
+
+
+def test_the_dashboard_over_a_century_draws_at_most_a_hundred_bars(client, django_assert_max_num_queries):
+    MemberFactory(created_at=clock.now() - dt.timedelta(days=800))
+    MemberFactory()
+    client.force_login(staff("analyst", "Analysts"))
+    with django_assert_max_num_queries(100):
+        page = client.get(reverse("kpi-dashboard"), {"from": "1900-01-01", "to": "2100-12-31"})
+    assert page.status_code == 200
+    bars = page.content.decode().count("<g transform=")
+    assert 20 <= bars <= 100, bars  # months since the first member, not 73 000 days
+    assert "по месяцам" in page.content.decode()
+
+
+def _csv(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(b"".join(response).decode().lstrip("\ufeff"))))
+
+
+def test_the_export_page_sends_its_own_dates_and_arm_with_each_export(client):
+    client.force_login(staff("analyst", "Analysts"))
+    page = client.get(reverse("exports"), {"from": "2026-01-01", "to": "2026-01-31", "arm": "soft"})
+    html = page.content.decode()
+    # The export buttons submit the form itself: what is typed in the date fields is what is exported.
+    assert (
+        'formaction="searches.csv"' in html and 'value="2026-01-01"' in html and 'value="2026-01-31"' in html
+    )
+    assert '<option value="soft" selected>' in html
+
+
+def test_an_export_and_the_chart_follow_the_arm(client):
+    a, b = MemberFactory(), MemberFactory()
+    now = clock.now()
+    for member, arm in ((a, "strict"), (b, "soft")):
+        SearchRequest.objects.create(member=member, arm=arm, expires_at=now + dt.timedelta(hours=1))
+    client.force_login(staff("analyst", "Analysts"))
+    rows = _csv(client.get(reverse("export-csv", args=["searches"]), {"arm": "soft"}))
+    assert [r[1] for r in rows[1:]] == [b.ref]
+    page = client.get(reverse("kpi-dashboard"), {"arm": "soft"}).content.decode()
+    assert "поисков 1" in page and "вариант «мягкий»" in page
+
+
+def test_launch_targets_are_shown_for_each_arm(client):
+    client.force_login(staff("analyst", "Analysts"))
+    page = client.get(reverse("kpi-dashboard")).content.decode()
+    targets = page[page.index("Цели запуска") : page.index("Показатели за период")]
+    assert "<th>Строгий</th>" in targets and "<th>Мягкий</th>" in targets
+    assert targets.count("нет данных") == 15  # five targets × (total, strict, soft), nothing yet
