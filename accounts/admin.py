@@ -131,8 +131,13 @@ class MemberAdmin(admin.ModelAdmin):
     )
     list_per_page = 50
 
-    # The Telegram id is for moderators only: Analysts work with the pseudonymous ref.
-    _MODERATORS_ONLY = ("tg_id",)
+    # Who a member is, is for moderators only: Analysts work with the pseudonymous ref.
+    _MODERATORS_ONLY = ("tg_id", "pseudonym", "bio")
+
+    def get_list_display(self, request):
+        if not is_moderator(request.user):
+            return [f for f in self.list_display if f not in self._MODERATORS_ONLY]
+        return self.list_display
 
     def get_fields(self, request, obj=None):
         fields = [f.name for f in Member._meta.fields if f.name != "id"]
@@ -148,7 +153,7 @@ class MemberAdmin(admin.ModelAdmin):
     def get_search_fields(self, request):
         if is_moderator(request.user):
             return (*self.search_fields, "=tg_id")
-        return self.search_fields
+        return ("=ref",)
 
     def lookup_allowed(self, lookup, value, request):
         # A URL filter such as ?tg_id=… would tell an analyst whose ref that is.

@@ -128,7 +128,7 @@ class Member(models.Model):
         indexes = [models.Index(fields=["status", "onboarding_step"], name="member_status_step_idx")]
 
     def __str__(self) -> str:
-        return self.pseudonym or f"#{self.ref}"
+        return f"#{self.ref}"  # staff pages name a member by the pseudonymous ref, never the pseudonym
 
     @property
     def is_onboarded(self) -> bool:

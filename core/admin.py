@@ -1,8 +1,28 @@
+import json
+import re
+
 import django_rq
 from django.contrib import admin, messages
 from django.db import transaction
+from django.utils.html import format_html
 
 from core.models import DeadLetterUpdate
+from moderation.roles import is_moderator
+
+# Who a Telegram update came from: moderators may need it to replay or answer, analysts never.
+IDENTIFYING_KEYS = frozenset(
+    {"id", "user_id", "chat_id", "first_name", "last_name", "full_name", "username", "phone_number", "title"}
+)
+HIDDEN = "скрыто"
+
+
+def redact(value):
+    """The update without the ids and names of its sender and chat (for analysts)."""
+    if isinstance(value, dict):
+        return {k: HIDDEN if k in IDENTIFYING_KEYS else redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
 
 
 @admin.register(DeadLetterUpdate)
@@ -18,9 +38,24 @@ class DeadLetterUpdateAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "update_type", "error_type")
     search_fields = ("=update_id", "member_ref", "error_type")
-    readonly_fields = [f.name for f in DeadLetterUpdate._meta.fields]
+    readonly_fields = [*(f.name for f in DeadLetterUpdate._meta.fields), "update_redacted", "error_redacted"]
     actions = ["replay", "dismiss"]
     date_hierarchy = "created_at"
+
+    def get_fields(self, request, obj=None):
+        fields = [f.name for f in DeadLetterUpdate._meta.fields if f.name != "id"]
+        if not is_moderator(request.user):
+            swap = {"payload": "update_redacted", "error_message": "error_redacted"}
+            fields = [swap.get(f, f) for f in fields]
+        return fields
+
+    @admin.display(description="обновление (без id и имён)")
+    def update_redacted(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(redact(obj.payload), ensure_ascii=False, indent=1))
+
+    @admin.display(description="текст ошибки (без чисел)")
+    def error_redacted(self, obj):
+        return re.sub(r"\d{5,}", HIDDEN, obj.error_message)
 
     def has_add_permission(self, request):
         return False
