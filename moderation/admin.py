@@ -14,7 +14,7 @@ from core import clock
 from core.admin_filters import DateRangeFilter
 from moderation import services
 from moderation.models import AlertChat, Appeal, Block, Hotline, Report, SafetyFlag, Sanction
-from moderation.roles import is_moderator
+from moderation.roles import is_moderator, mark_reauthenticated, recently_authenticated
 
 # How long a case may wait before it is overdue: urgent ones an hour, others a day.
 SLA_URGENT, SLA_NORMAL = dt.timedelta(hours=1), dt.timedelta(hours=24)
@@ -215,9 +215,27 @@ class SanctionForm(forms.ModelForm):
         ],
     )
 
+    password = forms.CharField(
+        label="ваш пароль",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Блокировка просит пароль, если вы входили больше 15 минут назад.",
+    )
+    request = None  # set per request by SanctionAdmin.get_form
+
     class Meta:
         model = Sanction
         fields = ("member", "choice", "reason", "report", "flag")
+
+    def clean(self):
+        data = super().clean()
+        if str(data.get("choice", "")).startswith("ban") and not recently_authenticated(self.request):
+            if not self.request.user.check_password(data.get("password") or ""):
+                self.add_error("password", "Чтобы заблокировать участника, подтвердите вход своим паролем.")
+            else:
+                mark_reauthenticated(self.request)
+        return data
 
 
 @admin.register(Sanction)
@@ -232,6 +250,7 @@ class SanctionAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = SanctionForm
+            return type("SanctionFormFor", (super().get_form(request, obj, **kwargs),), {"request": request})
         return super().get_form(request, obj, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
@@ -241,7 +260,7 @@ class SanctionAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ("member", "choice", "reason", "report", "flag")
+            return ("member", "choice", "reason", "report", "flag", "password")
         return [f.name for f in Sanction._meta.fields if f.name != "id"]
 
     def get_changeform_initial_data(self, request):

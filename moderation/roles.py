@@ -3,9 +3,11 @@
 Background jobs (/admin/rq/) are operators' business: only superusers act there.
 """
 
+import datetime as dt
 from functools import wraps
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 
@@ -40,6 +42,25 @@ def operators_only(view):
         return view(request, *args, **kwargs)
 
     return guarded
+
+
+REAUTH_SESSION_KEY = "staff_reauth_at"
+
+
+def recently_authenticated(request) -> bool:
+    """Whether the staff member typed their password (login or confirmation) in the last minutes."""
+    from core import clock
+
+    window = dt.timedelta(minutes=settings.STAFF_REAUTH_MINUTES)
+    confirmed = request.session.get(REAUTH_SESSION_KEY)
+    moments = [request.user.last_login, dt.datetime.fromisoformat(confirmed) if confirmed else None]
+    return any(moment and clock.now() - moment < window for moment in moments)
+
+
+def mark_reauthenticated(request) -> None:
+    from core import clock
+
+    request.session[REAUTH_SESSION_KEY] = clock.now().isoformat()
 
 
 def sync_role_permissions(**kwargs) -> None:

@@ -50,7 +50,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.AdminContentSecurityPolicyMiddleware",
     "core.middleware.StaffTimezoneMiddleware",
-    # Admin login brute force: after AXES_FAILURE_LIMIT wrong passwords the user+IP is locked out.
+    # Admin login brute force: after AXES_FAILURE_LIMIT wrong passwords the user+IP (or IP) is locked out.
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -58,9 +58,14 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = 5
+AXES_FAILURE_LIMIT = env.int("STAFF_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Per account and address, and per address alone: trying many usernames from one address is locked too.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+# Only staff have sessions: one lasts a working day; a ban asks for the password again when the
+# login is older than STAFF_REAUTH_MINUTES.
+SESSION_COOKIE_AGE = env.int("STAFF_SESSION_HOURS", default=10) * 3600
+STAFF_REAUTH_MINUTES = env.int("STAFF_REAUTH_MINUTES", default=15)
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"

@@ -416,3 +416,35 @@ def test_launch_targets_are_shown_for_each_arm(client):
     targets = page[page.index("Цели запуска") : page.index("Показатели за период")]
     assert "<th>Строгий</th>" in targets and "<th>Мягкий</th>" in targets
     assert targets.count("нет данных") == 15  # five targets × (total, strict, soft), nothing yet
+
+
+def test_six_usernames_tried_from_one_address_lock_that_address_out(client):
+    staff("mod", "Moderators")
+    login = reverse("admin:login")
+    for name in ("anna", "boris", "vera", "gleb", "dina"):
+        client.post(login, {"username": name, "password": "guess", "next": "/admin/"})
+    locked = client.post(login, {"username": "mod", "password": "correct-horse", "next": "/admin/"})
+    assert locked.status_code == 429
+
+
+def test_a_staff_session_lasts_a_working_day(client):
+    staff("mod", "Moderators")
+    client.post(reverse("admin:login"), {"username": "mod", "password": "correct-horse", "next": "/admin/"})
+    assert client.cookies["sessionid"]["max-age"] == 10 * 3600
+
+
+def test_a_ban_asks_for_the_password_again_when_the_login_is_old(client, telegram):
+    anna = MemberFactory()
+    client.force_login(staff("mod", "Moderators"))
+    add = reverse("admin:moderation_sanction_add")
+    clock.advance(dt.timedelta(hours=2))
+    ban = {"member": anna.pk, "choice": "ban_forever", "reason": "Угрозы"}
+    asked = client.post(add, ban)
+    assert asked.status_code == 200 and "подтвердите вход своим паролем" in asked.content.decode()
+    assert client.post(add, {**ban, "password": "wrong"}).status_code == 200
+    assert Sanction.objects.count() == 0
+    assert client.post(add, {**ban, "password": "correct-horse"}).status_code == 302
+    # A mute needs no password: only bans do.
+    other = MemberFactory()
+    assert client.post(add, {"member": other.pk, "choice": "mute_1h", "reason": "Спам"}).status_code == 302
+    assert Sanction.objects.count() == 2
