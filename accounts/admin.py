@@ -139,8 +139,11 @@ class MemberAdmin(admin.ModelAdmin):
             return [f for f in self.list_display if f not in self._MODERATORS_ONLY]
         return self.list_display
 
+    # Lists of choices are shown by their labels ("Выговориться"), never their codes ("vent").
+    _LABELLED = {"expectations": "expectations_labels", "availability": "availability_labels"}
+
     def get_fields(self, request, obj=None):
-        fields = [f.name for f in Member._meta.fields if f.name != "id"]
+        fields = [self._LABELLED.get(f.name, f.name) for f in Member._meta.fields if f.name != "id"]
         if not is_moderator(request.user):
             fields = [f for f in fields if f not in self._MODERATORS_ONLY]
         return fields
@@ -148,7 +151,17 @@ class MemberAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if not is_moderator(request.user):
             return self.get_fields(request, obj)
-        return self.readonly_fields
+        return (*self.readonly_fields, *self._LABELLED.values())
+
+    @admin.display(description="чего ждёт")
+    def expectations_labels(self, member: Member) -> str:
+        labels = dict(Member.Expectation.choices)
+        return ", ".join(labels.get(code, code) for code in member.expectations) or "—"
+
+    @admin.display(description="когда свободен")
+    def availability_labels(self, member: Member) -> str:
+        labels = dict(Member.Window.choices)
+        return ", ".join(labels.get(code, code) for code in member.availability) or "—"
 
     def get_search_fields(self, request):
         if is_moderator(request.user):

@@ -17,7 +17,7 @@ class Topic(models.Model):
         MEDIUM = "medium", "Чувствительная"
         HIGH = "high", "Высокая (кризисная)"
 
-    slug = models.SlugField(max_length=40, unique=True)
+    slug = models.SlugField(max_length=40, unique=True, verbose_name="код")
     title = models.CharField("название", max_length=60)
     order = models.PositiveSmallIntegerField("порядок", default=0)
     is_active = models.BooleanField("активна", default=True)
@@ -27,7 +27,7 @@ class Topic(models.Model):
 
     class Meta:
         ordering = ["order", "title"]
-        verbose_name = "тема"
+        verbose_name = "тему"
         verbose_name_plural = "темы"
 
     def __str__(self) -> str:
@@ -82,25 +82,33 @@ class Member(models.Model):
     avatar = models.CharField("аватар", max_length=16, blank=True)
     bio = models.CharField("о себе", max_length=300, blank=True)
     expectations = ArrayField(
-        models.CharField(max_length=16, choices=Expectation.choices), default=list, blank=True
+        models.CharField(max_length=16, choices=Expectation.choices),
+        default=list,
+        blank=True,
+        verbose_name="чего ждёт",
     )
     availability = ArrayField(
-        models.CharField(max_length=16, choices=Window.choices), default=list, blank=True
+        models.CharField(max_length=16, choices=Window.choices),
+        default=list,
+        blank=True,
+        verbose_name="когда свободен",
     )
-    topics = models.ManyToManyField(Topic, through="MemberTopic", related_name="members", blank=True)
+    topics = models.ManyToManyField(
+        Topic, through="MemberTopic", related_name="members", blank=True, verbose_name="темы"
+    )
 
     status = models.CharField("статус", max_length=10, choices=Status.choices, default=Status.ACTIVE)
     muted_until = models.DateTimeField("ограничен до", null=True, blank=True)
     banned_until = models.DateTimeField("заблокирован до", null=True, blank=True)
     onboarding_step = models.CharField("шаг анкеты", max_length=16, choices=Step.choices, default=Step.RULES)
     # Free text the bot is waiting for outside onboarding ("<app>:<what>", e.g. "accounts:edit_bio").
-    awaiting = models.CharField(max_length=40, blank=True)
-    awaiting_context = models.JSONField(default=dict, blank=True)
+    awaiting = models.CharField(max_length=40, blank=True, verbose_name="бот ждёт ответа")
+    awaiting_context = models.JSONField(default=dict, blank=True, verbose_name="контекст ожидания")
     # After this the member's next message is read as an ordinary message again.
-    awaiting_until = models.DateTimeField(null=True, blank=True)
+    awaiting_until = models.DateTimeField(null=True, blank=True, verbose_name="ждёт до")
 
-    rules_accepted_at = models.DateTimeField(null=True, blank=True)
-    adult_confirmed_at = models.DateTimeField(null=True, blank=True)
+    rules_accepted_at = models.DateTimeField(null=True, blank=True, verbose_name="принял правила")
+    adult_confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name="подтвердил 18+")
     safety_cards_seen_at = models.DateTimeField(
         "прочитал карточки безопасного общения", null=True, blank=True
     )
@@ -108,14 +116,14 @@ class Member(models.Model):
     onboarded_at = models.DateTimeField("анкета заполнена", null=True, blank=True)
     last_seen_at = models.DateTimeField("последняя активность", null=True, blank=True)
     unreachable_since = models.DateTimeField("бот заблокирован участником", null=True, blank=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, verbose_name="удалён")
 
     helpfulness = models.FloatField("полезность", default=0.5)
-    ratings_count = models.PositiveIntegerField(default=0)
+    ratings_count = models.PositiveIntegerField(default=0, verbose_name="оценок")
     coach_opt_in = models.BooleanField("подсказки коуча", default=False)
 
     class Meta:
-        verbose_name = "участник"
+        verbose_name = "участника"
         verbose_name_plural = "участники"
         constraints = [
             models.UniqueConstraint(
@@ -152,11 +160,17 @@ class Member(models.Model):
 
 
 class MemberTopic(models.Model):
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="member_topics")
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="member_topics")
-    created_at = models.DateTimeField(default=clock.now)
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="member_topics", verbose_name="участник"
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, related_name="member_topics", verbose_name="тема"
+    )
+    created_at = models.DateTimeField(default=clock.now, verbose_name="добавлена")
 
     class Meta:
+        verbose_name = "тема участника"
+        verbose_name_plural = "темы участника"
         constraints = [models.UniqueConstraint(fields=["member", "topic"], name="uniq_member_topic")]
         indexes = [models.Index(fields=["topic", "member"], name="member_topic_topic_idx")]
 
@@ -172,9 +186,13 @@ class Preferences(models.Model):
         DIFFICULT = "difficult", "Тяжело"
         VERY_HARD = "very_hard", "Очень тяжело"
 
-    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="preferences")
+    member = models.OneToOneField(
+        Member, on_delete=models.CASCADE, related_name="preferences", verbose_name="участник"
+    )
     protect_content = models.BooleanField("запрет пересылки и сохранения", default=False)
-    sensitivity = models.CharField(max_length=12, choices=Sensitivity.choices, blank=True)
+    sensitivity = models.CharField(
+        max_length=12, choices=Sensitivity.choices, blank=True, verbose_name="насколько тяжело"
+    )
     digest_opt_in = models.BooleanField("еженедельный дайджест", default=False)
     digest_sent_at = models.DateTimeField("дайджест отправлен", null=True, blank=True)
     colist_opt_in = models.BooleanField("сообщать о собеседниках по темам на потом", default=False)
@@ -191,12 +209,16 @@ class Preferences(models.Model):
 class LaterTopic(models.Model):
     """A topic on the member's co-list: something they would like to talk about later."""
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="later_topics")
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="later_topics")
-    created_at = models.DateTimeField(default=clock.now)
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="later_topics", verbose_name="участник"
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, related_name="later_topics", verbose_name="тема"
+    )
+    created_at = models.DateTimeField(default=clock.now, verbose_name="добавлена")
 
     class Meta:
-        verbose_name = "тема на потом"
+        verbose_name = "тему на потом"
         verbose_name_plural = "ко-лист"
         constraints = [models.UniqueConstraint(fields=["member", "topic"], name="uniq_member_later_topic")]
         indexes = [models.Index(fields=["topic", "member"], name="later_topic_topic_idx")]

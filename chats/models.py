@@ -20,29 +20,44 @@ class ChatSession(models.Model):
         DELETED = "deleted", "Участник удалил профиль"
         MODERATION = "moderation", "Модерация"
 
-    match = models.OneToOneField("matching.Match", on_delete=models.PROTECT, related_name="session")
-    member_a = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="+")
-    member_b = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True)
-    started_at = models.DateTimeField(default=clock.now, db_index=True)
-    # The temporary-chat deadline: every relay checks it, a job acts on it.
-    ends_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
-    end_reason = models.CharField(max_length=16, choices=EndReason.choices, blank=True)
-    ended_by = models.ForeignKey(
-        "accounts.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    match = models.OneToOneField(
+        "matching.Match", on_delete=models.PROTECT, related_name="session", verbose_name="пара"
     )
-    messages_a = models.PositiveIntegerField(default=0)
-    messages_b = models.PositiveIntegerField(default=0)
-    media_a = models.PositiveIntegerField(default=0)
-    media_b = models.PositiveIntegerField(default=0)
-    first_message_at = models.DateTimeField(null=True, blank=True)
-    last_message_at = models.DateTimeField(null=True, blank=True)
+    member_a = models.ForeignKey(
+        "accounts.Member", on_delete=models.PROTECT, related_name="+", verbose_name="участник A"
+    )
+    member_b = models.ForeignKey(
+        "accounts.Member", on_delete=models.PROTECT, related_name="+", verbose_name="участник B"
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True, verbose_name="статус"
+    )
+    started_at = models.DateTimeField(default=clock.now, db_index=True, verbose_name="начат")
+    # The temporary-chat deadline: every relay checks it, a job acts on it.
+    ends_at = models.DateTimeField(verbose_name="закончится")
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name="закончен")
+    end_reason = models.CharField(
+        max_length=16, choices=EndReason.choices, blank=True, verbose_name="причина окончания"
+    )
+    ended_by = models.ForeignKey(
+        "accounts.Member",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="кто закончил",
+    )
+    messages_a = models.PositiveIntegerField(default=0, verbose_name="сообщений A")
+    messages_b = models.PositiveIntegerField(default=0, verbose_name="сообщений B")
+    media_a = models.PositiveIntegerField(default=0, verbose_name="медиа A")
+    media_b = models.PositiveIntegerField(default=0, verbose_name="медиа B")
+    first_message_at = models.DateTimeField(null=True, blank=True, verbose_name="первое сообщение")
+    last_message_at = models.DateTimeField(null=True, blank=True, verbose_name="последнее сообщение")
     # The one-hour warning before ends_at, and each side's vote to extend.
-    warned_at = models.DateTimeField(null=True, blank=True)
-    extend_a = models.BooleanField(default=False)
-    extend_b = models.BooleanField(default=False)
-    extensions = models.PositiveSmallIntegerField(default=0)
+    warned_at = models.DateTimeField(null=True, blank=True, verbose_name="предупреждён о конце")
+    extend_a = models.BooleanField(default=False, verbose_name="A за продление")
+    extend_b = models.BooleanField(default=False, verbose_name="B за продление")
+    extensions = models.PositiveSmallIntegerField(default=0, verbose_name="продлений")
 
     class Meta:
         verbose_name = "диалог"
@@ -76,15 +91,21 @@ class Rating(models.Model):
         EXPERIENCE = "experience", "Полезный опыт"
         CALMER = "calmer", "Стало спокойнее"
 
-    session = models.ForeignKey(ChatSession, on_delete=models.PROTECT, related_name="ratings")
-    rater = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="+")
-    rated = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="+")
-    score = models.PositiveSmallIntegerField()
-    chip = models.CharField(max_length=12, choices=Chip.choices, blank=True)
-    created_at = models.DateTimeField(default=clock.now)
+    session = models.ForeignKey(
+        ChatSession, on_delete=models.PROTECT, related_name="ratings", verbose_name="диалог"
+    )
+    rater = models.ForeignKey(
+        "accounts.Member", on_delete=models.PROTECT, related_name="+", verbose_name="кто оценил"
+    )
+    rated = models.ForeignKey(
+        "accounts.Member", on_delete=models.PROTECT, related_name="+", verbose_name="кого оценили"
+    )
+    score = models.PositiveSmallIntegerField(verbose_name="оценка")
+    chip = models.CharField(max_length=12, choices=Chip.choices, blank=True, verbose_name="отметка")
+    created_at = models.DateTimeField(default=clock.now, verbose_name="когда")
 
     class Meta:
-        verbose_name = "оценка"
+        verbose_name = "оценку"
         verbose_name_plural = "оценки"
         constraints = [
             models.UniqueConstraint(fields=["session", "rater"], name="uniq_rating_per_member_session"),
@@ -104,19 +125,32 @@ class ReconnectRequest(models.Model):
         DECLINED = "declined", "Отклонено"
         EXPIRED = "expired", "Истекло"
 
-    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="reconnects")
-    from_member = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="+")
-    to_member = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    created_at = models.DateTimeField(default=clock.now)
-    expires_at = models.DateTimeField()
-    decided_at = models.DateTimeField(null=True, blank=True)
+    session = models.ForeignKey(
+        ChatSession, on_delete=models.CASCADE, related_name="reconnects", verbose_name="диалог"
+    )
+    from_member = models.ForeignKey(
+        "accounts.Member", on_delete=models.PROTECT, related_name="+", verbose_name="кто просит"
+    )
+    to_member = models.ForeignKey(
+        "accounts.Member", on_delete=models.PROTECT, related_name="+", verbose_name="кого просят"
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name="статус"
+    )
+    created_at = models.DateTimeField(default=clock.now, verbose_name="создана")
+    expires_at = models.DateTimeField(verbose_name="истекает")
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name="решено")
     new_session = models.ForeignKey(
-        ChatSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ChatSession,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="новый диалог",
     )
 
     class Meta:
-        verbose_name = "просьба поговорить снова"
+        verbose_name = "просьбу поговорить снова"
         verbose_name_plural = "просьбы поговорить снова"
         constraints = [
             models.UniqueConstraint(

@@ -13,7 +13,7 @@ class CoachSettings(models.Model):
     use_llm = models.BooleanField(
         "LLM-провайдер", default=False, help_text="Если задан COACH_OPENAI_BASE_URL; иначе офлайн-правила."
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="изменено")
 
     class Meta:
         verbose_name = "настройки коуча"
@@ -55,7 +55,9 @@ class AiHint(models.Model):
         HIDDEN = "hidden", "Скрыта"
         DROPPED = "dropped", "Не доставлена (чат завершён)"
 
-    session = models.ForeignKey("chats.ChatSession", on_delete=models.CASCADE, related_name="ai_hints")
+    session = models.ForeignKey(
+        "chats.ChatSession", on_delete=models.CASCADE, related_name="ai_hints", verbose_name="диалог"
+    )
     member_ref = models.CharField("участник (ссылка)", max_length=16, db_index=True)
     situation = models.CharField("ситуация", max_length=16, choices=Situation.choices)
     provider = models.CharField("провайдер", max_length=16, choices=Provider.choices)
@@ -66,7 +68,7 @@ class AiHint(models.Model):
     decided_at = models.DateTimeField("решение", null=True, blank=True)
 
     class Meta:
-        verbose_name = "подсказка коуча"
+        verbose_name = "подсказку коуча"
         verbose_name_plural = "подсказки коуча"
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["provider", "situation"], name="aihint_provider_situation_idx")]

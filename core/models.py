@@ -4,9 +4,9 @@ from django.db import models
 class ProcessedUpdate(models.Model):
     """A Telegram update_id that was claimed for processing: the webhook's dedup mark."""
 
-    update_id = models.BigIntegerField(primary_key=True)
-    claimed_at = models.DateTimeField()
-    completed = models.BooleanField(default=False)
+    update_id = models.BigIntegerField(primary_key=True, verbose_name="id обновления")
+    claimed_at = models.DateTimeField(verbose_name="взято")
+    completed = models.BooleanField(default=False, verbose_name="обработано")
 
     class Meta:
         indexes = [models.Index(fields=["claimed_at"], name="processed_update_claimed_idx")]
@@ -24,17 +24,19 @@ class DeadLetterUpdate(models.Model):
         FAILED_AGAIN = "failed_again", "Снова ошибка"
         DISMISSED = "dismissed", "Закрыто"
 
-    update_id = models.BigIntegerField(unique=True)
-    update_type = models.CharField(max_length=40)
+    update_id = models.BigIntegerField(unique=True, verbose_name="id обновления")
+    update_type = models.CharField(max_length=40, verbose_name="тип обновления")
     # Message text and captions are removed before saving (no message content in PostgreSQL).
-    payload = models.JSONField()
-    error_type = models.CharField(max_length=200)
-    error_message = models.TextField(blank=True)
-    member_ref = models.CharField(max_length=32, blank=True, db_index=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
-    attempts = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField()
-    last_attempt_at = models.DateTimeField()
+    payload = models.JSONField(verbose_name="обновление")
+    error_type = models.CharField(max_length=200, verbose_name="ошибка")
+    error_message = models.TextField(blank=True, verbose_name="текст ошибки")
+    member_ref = models.CharField(max_length=32, blank=True, db_index=True, verbose_name="участник (ref)")
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.NEW, verbose_name="статус"
+    )
+    attempts = models.PositiveIntegerField(default=1, verbose_name="попыток")
+    created_at = models.DateTimeField(verbose_name="получено")
+    last_attempt_at = models.DateTimeField(verbose_name="последняя попытка")
 
     class Meta:
         ordering = ["-created_at"]

@@ -7,15 +7,19 @@ from core import clock
 class Match(models.Model):
     """Two members who both accepted a proposal. The matching app extends this module."""
 
-    member_a = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="+")
-    member_b = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=clock.now, db_index=True)
-    score = models.FloatField(default=0)
+    member_a = models.ForeignKey(
+        "accounts.Member", on_delete=models.PROTECT, related_name="+", verbose_name="участник A"
+    )
+    member_b = models.ForeignKey(
+        "accounts.Member", on_delete=models.PROTECT, related_name="+", verbose_name="участник B"
+    )
+    created_at = models.DateTimeField(default=clock.now, db_index=True, verbose_name="создана")
+    score = models.FloatField(default=0, verbose_name="совпадение")
     arm = models.CharField("вариант A/B", max_length=10, blank=True)
-    is_reconnect = models.BooleanField(default=False)
+    is_reconnect = models.BooleanField(default=False, verbose_name="повторный разговор")
 
     class Meta:
-        verbose_name = "пара"
+        verbose_name = "пару"
         verbose_name_plural = "пары"
         constraints = [
             models.CheckConstraint(condition=~Q(member_a=F("member_b")), name="match_not_self"),
@@ -39,18 +43,22 @@ class SearchRequest(models.Model):
         STRICT = "strict", "Строгий (≥2 общих темы)"
         SOFT = "soft", "Мягкий (≥1 общая тема)"
 
-    member = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="searches")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING, db_index=True)
-    arm = models.CharField(max_length=10, choices=Arm.choices, default=Arm.STRICT)
+    member = models.ForeignKey(
+        "accounts.Member", on_delete=models.PROTECT, related_name="searches", verbose_name="участник"
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.WAITING, db_index=True, verbose_name="статус"
+    )
+    arm = models.CharField(max_length=10, choices=Arm.choices, default=Arm.STRICT, verbose_name="вариант")
     widened = models.BooleanField("расширен до мягкого", default=False)
-    widen_offered_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=clock.now, db_index=True)
-    expires_at = models.DateTimeField()
+    widen_offered_at = models.DateTimeField(null=True, blank=True, verbose_name="предложено расширить")
+    created_at = models.DateTimeField(default=clock.now, db_index=True, verbose_name="начат")
+    expires_at = models.DateTimeField(verbose_name="истекает")
     # Ordering in the queue: requeued members get an earlier value and go first.
-    queued_at = models.DateTimeField(default=clock.now)
-    requeues = models.PositiveSmallIntegerField(default=0)
-    first_proposal_at = models.DateTimeField(null=True, blank=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(default=clock.now, verbose_name="в очереди с")
+    requeues = models.PositiveSmallIntegerField(default=0, verbose_name="возвратов в очередь")
+    first_proposal_at = models.DateTimeField(null=True, blank=True, verbose_name="первое предложение")
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name="закончен")
 
     class Meta:
         verbose_name = "поиск"
@@ -86,24 +94,38 @@ class Proposal(models.Model):
         ACCEPTED = "accepted", "Принял(а)"
         DECLINED = "declined", "Отклонил(а)"
 
-    member_a = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="+")
-    member_b = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="+")
-    search_a = models.ForeignKey(SearchRequest, on_delete=models.PROTECT, related_name="+")
-    search_b = models.ForeignKey(SearchRequest, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING, db_index=True)
-    decision_a = models.CharField(max_length=10, choices=Decision.choices, blank=True)
-    decision_b = models.CharField(max_length=10, choices=Decision.choices, blank=True)
-    score = models.FloatField()
-    shared_topic_ids = models.JSONField(default=list)
-    arm = models.CharField(max_length=10, blank=True)
-    created_at = models.DateTimeField(default=clock.now, db_index=True)
-    expires_at = models.DateTimeField()
-    decided_at = models.DateTimeField(null=True, blank=True)
+    member_a = models.ForeignKey(
+        "accounts.Member", on_delete=models.PROTECT, related_name="+", verbose_name="участник A"
+    )
+    member_b = models.ForeignKey(
+        "accounts.Member", on_delete=models.PROTECT, related_name="+", verbose_name="участник B"
+    )
+    search_a = models.ForeignKey(
+        SearchRequest, on_delete=models.PROTECT, related_name="+", verbose_name="поиск A"
+    )
+    search_b = models.ForeignKey(
+        SearchRequest, on_delete=models.PROTECT, related_name="+", verbose_name="поиск B"
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.WAITING, db_index=True, verbose_name="статус"
+    )
+    decision_a = models.CharField(
+        max_length=10, choices=Decision.choices, blank=True, verbose_name="решение A"
+    )
+    decision_b = models.CharField(
+        max_length=10, choices=Decision.choices, blank=True, verbose_name="решение B"
+    )
+    score = models.FloatField(verbose_name="совпадение")
+    shared_topic_ids = models.JSONField(default=list, verbose_name="общие темы (id)")
+    arm = models.CharField(max_length=10, blank=True, verbose_name="вариант")
+    created_at = models.DateTimeField(default=clock.now, db_index=True, verbose_name="создано")
+    expires_at = models.DateTimeField(verbose_name="истекает")
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name="решено")
     # Set once both preview cards went out; a round whose worker died after its commit leaves it
     # empty, and the sweep sends the cards again (with a fresh deadline) instead of expiring both.
-    cards_sent_at = models.DateTimeField(null=True, blank=True)
+    cards_sent_at = models.DateTimeField(null=True, blank=True, verbose_name="карточки отправлены")
     match = models.OneToOneField(
-        Match, null=True, blank=True, on_delete=models.PROTECT, related_name="proposal"
+        Match, null=True, blank=True, on_delete=models.PROTECT, related_name="proposal", verbose_name="пара"
     )
 
     class Meta:
@@ -125,13 +147,17 @@ class PairCooldown(models.Model):
         DECLINED = "declined", "Отказ (72 ч)"
         RECENT = "recent", "Недавно общались (7 дней)"
 
-    member_low = models.ForeignKey("accounts.Member", on_delete=models.CASCADE, related_name="+")
-    member_high = models.ForeignKey("accounts.Member", on_delete=models.CASCADE, related_name="+")
-    reason = models.CharField(max_length=10, choices=Reason.choices)
-    until = models.DateTimeField(db_index=True)
+    member_low = models.ForeignKey(
+        "accounts.Member", on_delete=models.CASCADE, related_name="+", verbose_name="участник 1"
+    )
+    member_high = models.ForeignKey(
+        "accounts.Member", on_delete=models.CASCADE, related_name="+", verbose_name="участник 2"
+    )
+    reason = models.CharField(max_length=10, choices=Reason.choices, verbose_name="причина")
+    until = models.DateTimeField(db_index=True, verbose_name="до")
 
     class Meta:
-        verbose_name = "пауза для пары"
+        verbose_name = "паузу для пары"
         verbose_name_plural = "паузы для пар"
         constraints = [
             models.UniqueConstraint(fields=["member_low", "member_high"], name="uniq_pair_cooldown"),
@@ -165,9 +191,11 @@ class ExperimentSettings(models.Model):
 class ExperimentAssignment(models.Model):
     """The sticky arm of a member (hash of the pseudonymous ref)."""
 
-    member = models.OneToOneField("accounts.Member", on_delete=models.CASCADE, related_name="experiment")
-    arm = models.CharField(max_length=10, choices=SearchRequest.Arm.choices)
-    assigned_at = models.DateTimeField(default=clock.now)
+    member = models.OneToOneField(
+        "accounts.Member", on_delete=models.CASCADE, related_name="experiment", verbose_name="участник"
+    )
+    arm = models.CharField(max_length=10, choices=SearchRequest.Arm.choices, verbose_name="вариант")
+    assigned_at = models.DateTimeField(default=clock.now, verbose_name="назначен")
 
     class Meta:
         verbose_name = "вариант эксперимента"

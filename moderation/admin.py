@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django import forms
 from django.contrib import admin, messages
@@ -30,6 +31,14 @@ def age_badge(created_at, *, urgent: bool, open_: bool) -> str:
     colour = "#c62828" if overdue else "#2e7d32"
     label = "просрочено" if overdue else "в срок"
     return format_html('<b style="color:{}">{}</b> <small>({})</small>', colour, text, label)
+
+
+# What the toxicity filter found, in the words staff read (flags store the filter's codes).
+CATEGORY_LABELS = {"obscenity": "мат", "insult": "оскорбления", "threat": "угрозы", "hate": "ненависть"}
+
+
+def readable_details(details: str) -> str:
+    return re.sub(r"\b[a-z]+\b", lambda m: CATEGORY_LABELS.get(m.group(), m.group()), details)
 
 
 def status_badge(obj) -> str:
@@ -162,7 +171,7 @@ class ReportAdmin(TriageMixin, admin.ModelAdmin):
 
 @admin.register(SafetyFlag)
 class SafetyFlagAdmin(TriageMixin, admin.ModelAdmin):
-    list_display = ("id", "severity_badge", "kind", "state", "age", "member_ref", "details", "assignee")
+    list_display = ("id", "severity_badge", "kind", "state", "age", "member_ref", "what", "assignee")
     list_filter = ("status", "kind", "severity", ("created_at", DateRangeFilter), "assignee")
     search_fields = ("=member__ref",)
     list_select_related = ("member", "assignee")
@@ -172,7 +181,7 @@ class SafetyFlagAdmin(TriageMixin, admin.ModelAdmin):
         "session",
         "kind",
         "severity",
-        "details",
+        "what",
         "created_at",
         "resolved_at",
         "alerted_at",
@@ -181,6 +190,10 @@ class SafetyFlagAdmin(TriageMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="что обнаружено")
+    def what(self, obj):
+        return readable_details(obj.details)
 
     @admin.display(description="важность", ordering="severity")
     def severity_badge(self, obj):

@@ -20,7 +20,7 @@ from django.template.response import TemplateResponse
 
 from core import clock
 from moderation import exports, kpis
-from moderation.admin import age_badge
+from moderation.admin import age_badge, readable_details
 from moderation.models import Report, SafetyFlag
 
 log = structlog.get_logger(__name__)
@@ -100,7 +100,7 @@ def queue(request):
     ] + [
         {
             "kind": "Сигнал",
-            "title": f"{f.get_kind_display()}: {f.details}",
+            "title": f"{f.get_kind_display()}: {readable_details(f.details)}",
             "ref": f.member.ref,
             "urgency": f.severity,
             "created_at": f.created_at,

@@ -58,14 +58,20 @@ class Tip(models.Model):
         ADMIN = "admin", "Модератор"
         TELEGRAM = "telegram", "Telegram"
 
-    session = models.ForeignKey("chats.ChatSession", on_delete=models.PROTECT, related_name="tips")
-    payer = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="tips_sent")
-    recipient = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="tips_received")
+    session = models.ForeignKey(
+        "chats.ChatSession", on_delete=models.PROTECT, related_name="tips", verbose_name="диалог"
+    )
+    payer = models.ForeignKey(
+        "accounts.Member", on_delete=models.PROTECT, related_name="tips_sent", verbose_name="кто платит"
+    )
+    recipient = models.ForeignKey(
+        "accounts.Member", on_delete=models.PROTECT, related_name="tips_received", verbose_name="кому"
+    )
     amount = models.PositiveIntegerField("сумма, ⭐")
     commission_percent = models.PositiveSmallIntegerField("комиссия, %")
     commission = models.PositiveIntegerField("комиссия, ⭐", default=0)
     net = models.PositiveIntegerField("получателю, ⭐", default=0)
-    currency = models.CharField(max_length=8, default="XTR")
+    currency = models.CharField(max_length=8, default="XTR", verbose_name="валюта")
     status = models.CharField(
         "статус", max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
     )
@@ -117,7 +123,9 @@ class SupportTicket(models.Model):
         ANSWERED = "answered", "Отвечено"
         CLOSED = "closed", "Закрыто"
 
-    member = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="support_tickets")
+    member = models.ForeignKey(
+        "accounts.Member", on_delete=models.PROTECT, related_name="support_tickets", verbose_name="участник"
+    )
     text = models.TextField("обращение участника", max_length=2000)
     tips = models.ManyToManyField(Tip, blank=True, related_name="tickets", verbose_name="последние платежи")
     status = models.CharField(
@@ -158,7 +166,14 @@ class Mismatch(models.Model):
 
     kind = models.CharField("что не сходится", max_length=24, choices=Kind.choices)
     telegram_payment_charge_id = models.CharField("платёж Telegram", max_length=255)
-    tip = models.ForeignKey(Tip, null=True, blank=True, on_delete=models.SET_NULL, related_name="mismatches")
+    tip = models.ForeignKey(
+        Tip,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mismatches",
+        verbose_name="чаевые",
+    )
     telegram_amount = models.IntegerField("сумма в Telegram", null=True, blank=True)
     our_amount = models.IntegerField("сумма у нас", null=True, blank=True)
     detected_at = models.DateTimeField("найдено", default=clock.now, db_index=True)
