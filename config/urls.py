@@ -12,6 +12,8 @@ admin.site.site_header = "«Ты не один» — модерация"
 admin.site.site_title = "«Ты не один»"
 admin.site.index_title = "Рабочее место модератора"
 admin.site.site_url = None  # no public site: no "view site" link
+# The app list is on the index page; beside a list with filters it cut off the right-hand columns.
+admin.site.enable_nav_sidebar = False
 
 
 def _rq_view(view):

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from core import clock
-from moderation.models import Report, SafetyFlag
+from moderation.models import Report, SafetyFlag, Sanction
 from tests.accounts.factories import MemberFactory
 from tests.chats.factories import conversation
 
@@ -37,3 +37,18 @@ def test_the_queue_fits_a_phone_and_its_open_link_is_on_screen(as_staff):
     link = page.get_by_role("link", name="открыть").first.bounding_box()
     assert link["x"] + link["width"] <= 390
     assert moderator.console_errors == []
+
+
+@pytest.mark.parametrize("path", ["/admin/moderation/sanction/", "/admin/accounts/member/"])
+def test_the_long_lists_keep_their_right_hand_columns_on_a_laptop(as_staff, path):
+    anna = MemberFactory(last_seen_at=clock.now())
+    Sanction.objects.create(
+        member=anna, kind="mute", reason="оскорбления", until=clock.now() + dt.timedelta(days=7)
+    )
+    moderator = as_staff("mod", "Moderators", width=1366, height=768)
+    moderator.open(path)
+    moderator.shot(f"list-1366-{path.strip('/').replace('/', '-')}")
+    results = moderator.page.locator("#changelist .results")
+    assert results.evaluate("e => e.scrollWidth <= e.clientWidth"), "columns cut off on the right"
+    last = moderator.page.locator("#result_list thead th").last.bounding_box()
+    assert last["x"] + last["width"] <= 1366
