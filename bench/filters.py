@@ -1,73 +1,154 @@
-"""Toxicity and crisis filters (issue 7) on the labelled set: precision, recall and cost.
+"""The safety detector (issue 16) on the splits it was never tuned on: recall, false positives, cost.
 
-    .venv/bin/python bench/filters.py
+    .venv/bin/python bench/filters.py            # test split and the fresh set
+    .venv/bin/python bench/filters.py --dev      # the dev split only (for tuning: never test/fresh)
 
-Reads tests/moderation/data/filters_labelled.jsonl (Russian messages written for this project:
-word forms, obfuscations, idioms that only look dangerous) and prints precision and recall per
-category and overall, the messages it gets wrong, and microseconds per message (cold and warm
-lemma cache) next to a baseline of a bare lower()+split() over the same messages.
+For crisis and toxicity: recall per kind of message and false-positive rate per kind of hard
+negative, on the test split and on the fresh set (`corpus/fresh/`, written after the design was
+frozen); an ablation (rules alone, the learned model alone, both); false alerts per 1 000
+ordinary chat messages for each tier; µs per message (p50, p95) on one core next to a bare
+lower()+split(); start-up cost (dictionaries and weights) and the memory it takes.
 """
 
-import json
+from __future__ import annotations
+
+import argparse
+import statistics
 import sys
 import time
+import tracemalloc
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from moderation import filters  # noqa: E402
 
-DATA = ROOT / "tests/moderation/data/filters_labelled.jsonl"
-# Written after the rules were frozen and never used to tune them: the honest figure.
-HOLDOUT = ROOT / "tests/moderation/data/filters_holdout.jsonl"
+def _rate(hits: int, total: int) -> str:
+    return f"{hits / total:.3f} ({hits}/{total})" if total else "—"
 
 
-def scores(rows, predicted, expected) -> tuple[float, float, int]:
-    tp = sum(1 for r in rows if predicted(r) and expected(r))
-    fp = sum(1 for r in rows if predicted(r) and not expected(r))
-    fn = sum(1 for r in rows if expected(r) and not predicted(r))
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    return precision, recall, tp + fn
+def crisis_report(split: str) -> dict:
+    from moderation.detector import NONE, corpus, crisis
+
+    rows = corpus.crisis_rows(split)
+    if not rows:
+        print(f"\ncrisis · {split}: no rows")
+        return {}
+    print(f"\ncrisis · {split} ({len(rows)} messages)")
+    variants = {
+        "rules+model": {},
+        "rules only": {"use_model": False},
+        "model only": {"use_rules": False},
+    }
+    summary = {}
+    for name, flags in variants.items():
+        verdicts = [crisis.assess(r.text, **flags) for r in rows]
+        positives = [(r, v) for r, v in zip(rows, verdicts, strict=True) if r.label == "crisis"]
+        negatives = [(r, v) for r, v in zip(rows, verdicts, strict=True) if r.label != "crisis"]
+        hard = [(r, v) for r, v in negatives if r.kind != "ordinary"]
+        ordinary = [(r, v) for r, v in negatives if r.kind == "ordinary"]
+        recall = sum(v.tier != NONE for _, v in positives) / max(len(positives), 1)
+        likely = sum(v.tier == "likely" for _, v in positives) / max(len(positives), 1)
+        fp = sum(v.tier != NONE for _, v in negatives) / max(len(negatives), 1)
+        hard_fp = sum(v.tier != NONE for _, v in hard) / max(len(hard), 1)
+        print(
+            f"  {name:<12} recall {recall:.3f} (likely tier {likely:.3f})  false positives {fp:.3f}"
+            f" (hard negatives {hard_fp:.3f})"
+        )
+        summary[name] = {"recall": recall, "fp": fp}
+        if name != "rules+model":
+            continue
+        by_kind = defaultdict(lambda: [0, 0])
+        for r, v in positives:
+            by_kind[r.kind][0] += v.tier != NONE
+            by_kind[r.kind][1] += 1
+        for kind, (hit, total) in sorted(by_kind.items()):
+            print(f"    recall   {kind:<28} {_rate(hit, total)}")
+        by_kind = defaultdict(lambda: [0, 0])
+        for r, v in negatives:
+            by_kind[r.kind][0] += v.tier != NONE
+            by_kind[r.kind][1] += 1
+        for kind, (hit, total) in sorted(by_kind.items()):
+            print(f"    flagged  {kind:<28} {_rate(hit, total)}")
+        if ordinary:
+            for tier in ("possible", "likely"):
+                n = sum(v.tier == tier for _, v in ordinary)
+                print(f"    false alerts per 1 000 ordinary messages, {tier}: {1000 * n / len(ordinary):.1f}")
+    return summary
+
+
+def toxicity_report(split: str) -> None:
+    from moderation.detector import corpus, toxic_categories
+
+    rows = corpus.toxicity_rows(split)
+    if not rows:
+        print(f"\ntoxicity · {split}: no rows")
+        return
+    print(f"\ntoxicity · {split} ({len(rows)} messages)")
+    for name, flags in {"rules+model": {}, "rules only": {"use_model": False}, "model only": {"use_rules": False}}.items():
+        flagged = [bool(toxic_categories(r.text, **flags)) for r in rows]
+        pos = [f for f, r in zip(flagged, rows, strict=True) if r.label == "toxic"]
+        neg = [f for f, r in zip(flagged, rows, strict=True) if r.label != "toxic"]
+        print(f"  {name:<12} recall {sum(pos) / len(pos):.3f}  false positives {sum(neg) / len(neg):.3f}")
+        if name != "rules+model":
+            continue
+        by_kind = defaultdict(lambda: [0, 0])
+        for f, r in zip(flagged, rows, strict=True):
+            by_kind[(r.label, r.kind)][0] += f
+            by_kind[(r.label, r.kind)][1] += 1
+        for (label, kind), (hit, total) in sorted(by_kind.items()):
+            word = "recall " if label == "toxic" else "flagged"
+            print(f"    {word}  {kind:<20} {_rate(hit, total)}")
+
+
+def cost() -> None:
+    from moderation import detector
+    from moderation.detector import corpus
+
+    texts = [r.text for r in corpus.crisis_rows("test")] + [r.text for r in corpus.toxicity_rows("test")]
+    samples = []
+    for _ in range(5):
+        for message in texts:
+            started = time.perf_counter()
+            detector.assess(message)
+            samples.append((time.perf_counter() - started) * 1e6)
+    samples.sort()
+    bare = []
+    for message in texts:
+        started = time.perf_counter()
+        message.lower().split()
+        bare.append((time.perf_counter() - started) * 1e6)
+    p95 = samples[int(len(samples) * 0.95)]
+    print(
+        f"\ncost per message (warm, one core): p50 {statistics.median(samples):.0f} µs, p95 {p95:.0f} µs;"
+        f" bare lower+split p50 {statistics.median(bare):.2f} µs"
+    )
 
 
 def main() -> None:
-    for path in (DATA, HOLDOUT):
-        report(path)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dev", action="store_true", help="the dev split only (tuning)")
+    args = parser.parse_args()
 
+    tracemalloc.start()
+    started = time.perf_counter()
+    from moderation import detector
 
-def report(path: Path) -> None:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    started = time.perf_counter()
-    verdicts = [filters.classify(r["text"]) for r in rows]
-    cold = (time.perf_counter() - started) / len(rows) * 1e6
-    started = time.perf_counter()
-    for _ in range(20):
-        for r in rows:
-            filters.classify(r["text"])
-    warm = (time.perf_counter() - started) / (20 * len(rows)) * 1e6
-    started = time.perf_counter()
-    for _ in range(20):
-        for r in rows:
-            r["text"].lower().split()
-    bare = (time.perf_counter() - started) / (20 * len(rows)) * 1e6
-    for r, v in zip(rows, verdicts, strict=True):
-        r["v"] = v
-    print(f"\nfilters on {len(rows)} labelled messages ({path.name})")
-    for category in ("obscenity", "insult", "threat", "hate"):
-        p, rc, n = scores(
-            rows, lambda r, c=category: c in r["v"].categories, lambda r, c=category: r["toxic"] == c
-        )
-        print(f"  {category:<10} precision {p:.2f}  recall {rc:.2f}  ({n} labelled)")
-    p, rc, n = scores(rows, lambda r: r["v"].toxic, lambda r: bool(r["toxic"]))
-    print(f"  toxic (any) precision {p:.2f}  recall {rc:.2f}  ({n} labelled)")
-    p, rc, n = scores(rows, lambda r: r["v"].crisis, lambda r: r["crisis"])
-    print(f"  crisis     precision {p:.2f}  recall {rc:.2f}  ({n} labelled)")
-    wrong = [r for r in rows if r["v"].toxic != bool(r["toxic"]) or r["v"].crisis != r["crisis"]]
-    for r in wrong:
-        print(f"  wrong: {r['text']!r} → {sorted(r['v'].categories)} crisis={r['v'].crisis}")
-    print(f"cost per message: {cold:.0f} µs cold, {warm:.0f} µs warm; bare lower+split {bare:.1f} µs")
+    detector.warm()
+    startup = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    weights = sum(p.stat().st_size for p in (ROOT / "moderation/detector/weights").glob("*.npz"))
+    print(
+        f"start-up: {startup * 1000:.0f} ms (pymorphy3 dictionaries + weights),"
+        f" peak Python memory {peak / 2**20:.1f} MiB; weights on disk {weights / 1024:.0f} KiB"
+    )
+    splits = ["dev"] if args.dev else ["test", "fresh"]
+    for split in splits:
+        crisis_report(split)
+        toxicity_report(split)
+    cost()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Hint providers behind one small interface: offline Russian rules, and an OpenAI-compatible API.
 
-Both see only anonymized context lines and return a `Hint` or None. Crisis is always handled by
-the offline rules (the crisis card goes first); the API only rephrases ordinary situations.
+Both see only anonymized context lines and return a `Hint` or None. Crisis is decided by the
+safety detector (`moderation.detector`, the crisis card goes first); the API only rephrases
+ordinary situations.
 """
 
 from __future__ import annotations
@@ -19,18 +20,12 @@ import structlog
 from django.conf import settings
 
 from coach.anonymizer import PLACEHOLDER_RE, anonymize
+from moderation import detector
 
 log = structlog.get_logger(__name__)
 
 SILENCE_SECONDS = 10 * 60
 
-CRISIS = re.compile(
-    r"не\s+хочу\s+(?:больше\s+)?жить|покончить\s+с\s+собой|самоуби|суицид|убить\s+себя|убью\s+себя"
-    r"|повеш|выпрыгн|спрыгн\w*\s+с|порезать\s+себя|режу\s+себя|резать\s+вены|вскрыть\s+вены"
-    r"|не\s+вижу\s+смысла\s+жить|нет\s+смысла\s+жить|лучше\s+бы\s+меня\s+не\s+было"
-    r"|хочу\s+умереть|хочется\s+умереть|жить\s+не\s+хочется|наглотаться|исчезнуть\s+навсегда",
-    re.IGNORECASE,
-)
 PAIN = re.compile(
     r"тяжел|больно|боль\b|плохо|одинок|страшно|боюсь|устал|плач|плакал|слёз|слез|тоск|пуст[оа]"
     r"|не\s+могу|не\s+справляюсь|ненавижу|невыносим|потерял|умер|умерла|похорон|развод|бросил|бросила"
@@ -74,7 +69,9 @@ def detect(lines: list[Line], *, now: float) -> str | None:
     """The situation the member is in, judged from the last messages (None: nothing to suggest)."""
     if not lines:
         return None
-    if any(CRISIS.search(line.text) for line in lines[-3:]):
+    # The one safety detector decides, as on the relay: where the relay opens the crisis step
+    # ("likely"), the coach shows its crisis card; a "possible" is pain shared, answered with care.
+    if any(detector.crisis_assess(line.text).likely for line in lines[-3:]):
         return "crisis"
     last = lines[-1]
     theirs = [line for line in lines if not line.mine]

@@ -74,7 +74,7 @@ def hint_record(*, session_id: int, member_id: int, hint: Hint, latency_ms: int)
     if hint.situation == AiHint.Situation.CRISIS:
         from moderation.selectors import hotlines as crisis_lines
 
-        hotlines = crisis_lines()
+        hotlines = crisis_lines(member=member)  # the member's country, as on /sos
     return HintDelivery(hint_id=row.pk, tg_id=member.tg_id, hotlines=hotlines)
 
 

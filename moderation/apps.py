@@ -9,10 +9,14 @@ class ModerationConfig(AppConfig):
 
     def ready(self) -> None:
         from core import hooks
-        from moderation.bot import on_awaited, safety_check
+        from moderation import crisis, detector
+        from moderation.bot import on_awaited, partner_guidance, safety_check
         from moderation.roles import sync_role_permissions
 
         post_migrate.connect(sync_role_permissions, sender=self, dispatch_uid="moderation_roles")
         # The safety filter runs before any other relay check.
         hooks.connect(hooks.before_relay, safety_check, first=True)
+        hooks.connect(hooks.after_relay, partner_guidance, first=True)
+        hooks.connect(hooks.session_ended, crisis.session_ended)
         hooks.awaiting_input["moderation"] = on_awaited
+        detector.warm()

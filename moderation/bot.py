@@ -1,4 +1,6 @@
-"""Safety in the bot: /sos, /block, /report, the chat filters (via chats.hooks) and appeals."""
+"""Safety in the bot: /sos, /block, /report, the chat filters (via chats.hooks), the crisis step, appeals."""
+
+import contextvars
 
 import structlog
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -9,12 +11,11 @@ from chats import delivery as chats_delivery
 from chats import hooks as chats_hooks
 from core import clock
 from core.db import db_call
-from core.messaging import button, render, send
+from core.messaging import button, call_telegram, render, send
 from core.pseudonym import pseudonymous_ref
 from core.redis import aconnection
-from moderation import filters as text_filters
-from moderation import metrics, selectors, services
-from moderation.models import Report
+from moderation import crisis, detector, keyboards, metrics, selectors, services
+from moderation.models import CrisisStep, Report
 
 log = structlog.get_logger(__name__)
 
@@ -116,6 +117,14 @@ async def _take_evidence(tg_id: int) -> tuple[str, str] | None:
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     parts = query.data.split(":")
+    if (
+        len(parts) == 4
+        and parts[1] == "crisis"
+        and parts[2].isdigit()
+        and parts[3] in CrisisStep.Choice.values
+    ):
+        await crisis_button(update, context, int(parts[2]), parts[3])
+        return
     if len(parts) == 3 and parts[1] == "appeal" and parts[2].isdigit():
         await appeal_button(update, context, int(parts[2]))
         return
@@ -215,8 +224,8 @@ async def safety_check(outgoing: chats_hooks.Outgoing) -> bool:
         notice = await db_call(services.mute_notice, member_id=outgoing.member_id)
         await _send_mute(bot, chat_id, notice, "moderation/muted")
         return False
-    verdict = text_filters.classify(outgoing.text)
-    if verdict.toxic:
+    verdict = detector.assess(outgoing.text)
+    if verdict.is_toxic:
         metrics.filter_blocked_total.inc()
         strikes = await _strike(outgoing.member_id or outgoing.tg_id)
         if outgoing.member_id is not None and strikes >= services.TOXIC_LIMIT:
@@ -224,7 +233,7 @@ async def safety_check(outgoing: chats_hooks.Outgoing) -> bool:
                 services.toxic_mute,
                 member_id=outgoing.member_id,
                 session_id=outgoing.session_id,
-                categories=sorted(verdict.categories),
+                categories=sorted(verdict.toxic),
             )
             await _send_mute(bot, chat_id, notice, "moderation/muted_auto")
         else:
@@ -232,14 +241,69 @@ async def safety_check(outgoing: chats_hooks.Outgoing) -> bool:
                 bot, chat_id, "moderation/toxic_held", {"left": max(services.TOXIC_LIMIT - strikes, 1)}
             )
         return False
-    if verdict.crisis:
-        metrics.crisis_messages_total.inc()
-        log.info("moderation.crisis_language", member_ref=pseudonymous_ref(outgoing.tg_id))
-        if outgoing.member_id is not None:
-            await db_call(services.crisis_flag, member_id=outgoing.member_id, session_id=outgoing.session_id)
-        lines = await db_call(selectors.hotlines, tg_id=outgoing.tg_id)
-        await send(bot, chat_id, "moderation/crisis_card", {"hotlines": lines})
+    if verdict.crisis.any and outgoing.member_id is not None:
+        await crisis_step(bot, outgoing, verdict.crisis)
     return True
+
+
+# -- the crisis step -------------------------------------------------------------------------------
+
+# Set while one update is relayed: the session whose partner gets the guidance card after it.
+_partner_card_for: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "partner_card_for", default=None
+)
+
+
+async def crisis_step(bot, outgoing: chats_hooks.Outgoing, verdict: detector.CrisisVerdict) -> None:
+    """Crisis language from the sender: a step with buttons instead of a list (the message is relayed)."""
+    metrics.crisis_messages_total.inc()
+    log.info("moderation.crisis_language", member_ref=pseudonymous_ref(outgoing.tg_id), tier=verdict.tier)
+    step = await db_call(
+        crisis.crisis_step_open,
+        member_id=outgoing.member_id,
+        session_id=outgoing.session_id,
+        tier=verdict.tier,
+        rule=verdict.kind,
+    )
+    if step is None:  # a step of this tier is already waiting for an answer in this chat
+        return
+    await send(
+        bot,
+        outgoing.chat_id,
+        f"moderation/crisis_{verdict.tier}",
+        reply_markup=keyboards.crisis_step(step.pk, tier=verdict.tier),
+    )
+    if verdict.likely and outgoing.session_id is not None:
+        _partner_card_for.set(outgoing.session_id)
+
+
+async def partner_guidance(event: chats_hooks.Relayed) -> None:
+    """core.hooks.after_relay: the partner of someone in crisis gets a short card, once per chat."""
+    if _partner_card_for.get() != event.session_id:
+        return
+    _partner_card_for.set(None)
+    partner_tg_id = await db_call(crisis.crisis_partner_card_claim, session_id=event.session_id)
+    if partner_tg_id is not None:
+        await send(event.bot, partner_tg_id, "moderation/crisis_partner_card")
+
+
+async def crisis_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, step_id: int, choice: str
+) -> None:
+    query = update.callback_query
+    result = await db_call(
+        crisis.crisis_step_choose, tg_id=update.effective_user.id, step_id=step_id, choice=choice
+    )
+    if result != "ok":
+        await query.answer(render("moderation/crisis_already" if result == "already" else "moderation/stale"))
+        return
+    await query.answer()
+    chat_id = update.effective_chat.id
+    await call_telegram(chat_id, "editMessageReplyMarkup", lambda: query.edit_message_reply_markup(None))
+    context_ = {}
+    if choice == CrisisStep.Choice.HELP:
+        context_["hotlines"] = await db_call(selectors.hotlines, tg_id=update.effective_user.id)
+    await send(context.bot, chat_id, f"moderation/crisis_chose_{choice}", context_)
 
 
 # -- appeals ----------------------------------------------------------------------------------------

@@ -228,3 +228,41 @@ class AlertChat(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CrisisStep(models.Model):
+    """The safety step a member was shown after crisis language, and what they chose.
+
+    Counts only: never the message. A "likely" step also sends the partner a short guidance
+    card and, when the chat ends, a check-in to both; a "possible" one is a private check-in.
+    """
+
+    class Tier(models.TextChoices):
+        POSSIBLE = "possible", "Возможно (мягкий вопрос)"
+        LIKELY = "likely", "Вероятно (кризисный шаг)"
+
+    class Choice(models.TextChoices):
+        HELP = "help", "Нужна помощь сейчас"
+        TALK = "talk", "Продолжить разговор"
+        NOT_ME = "not_me", "Не обо мне / всё в порядке"
+
+    member = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="crisis_steps")
+    session = models.ForeignKey(
+        "chats.ChatSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tier = models.CharField("уровень", max_length=10, choices=Tier.choices)
+    rule = models.CharField("что сработало", max_length=20, blank=True)
+    choice = models.CharField("выбор", max_length=10, choices=Choice.choices, blank=True)
+    shown_at = models.DateTimeField("показан", db_index=True)
+    chosen_at = models.DateTimeField("выбран", null=True, blank=True)
+    partner_card_at = models.DateTimeField("карточка собеседнику", null=True, blank=True)
+    debrief_at = models.DateTimeField("вопрос после разговора", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-shown_at"]
+        verbose_name = "кризисный шаг"
+        verbose_name_plural = "кризисные шаги"
+        indexes = [models.Index(fields=["session", "tier"], name="crisisstep_session_tier")]
+
+    def __str__(self) -> str:
+        return f"{self.get_tier_display()} · {self.shown_at:%Y-%m-%d %H:%M}"

@@ -152,3 +152,19 @@ def appeal_notify(appeal_id: int) -> bool:
             dt.timedelta(seconds=retry_after_seconds(exc) + 1), appeal_notify, appeal_id
         )
         return False
+
+
+async def _send_templates(items: list[tuple[int, str]]) -> None:
+    async with build_bot() as bot:
+        for chat_id, template in items:
+            await send(bot, chat_id, template)
+            await asyncio.sleep(0.05)
+
+
+def crisis_debrief(session_id: int) -> int:
+    """After a chat with a likely crisis: «как вы?» to the sender, a debrief to the partner."""
+    from moderation import crisis
+
+    items = crisis.crisis_debrief_claim(session_id=session_id)
+    asyncio.run(_send_templates(items))
+    return len(items)

@@ -19,7 +19,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.template.response import TemplateResponse
 
 from core import clock
-from moderation import exports, kpis
+from moderation import exports, kpis, selectors
 from moderation.admin import age_badge, readable_details
 from moderation.models import Report, SafetyFlag
 
@@ -142,6 +142,7 @@ def dashboard(request):
             zip(all_["targets"], arms["strict"]["targets"], arms["soft"]["targets"], strict=True)
         ),
         "coach": _coach_stats(start, end),
+        "crisis_steps": _crisis_steps(start, end),
         "chart": _chart(series, bucket),
     }
     return TemplateResponse(request, "admin/moderation/dashboard.html", context)
@@ -173,6 +174,12 @@ def _coach_stats(start: dt.date, end: dt.date) -> dict:
     since = dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
     return hint_stats(since, until)
+
+
+def _crisis_steps(start: dt.date, end: dt.date) -> list[dict]:
+    since = dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    return selectors.crisis_step_stats(since, until)
 
 
 def _exports_page(request, form: PeriodForm, status: int = 200):

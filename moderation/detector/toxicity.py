@@ -1,4 +1,4 @@
-"""What a chat message must not carry (toxicity) and what must never go unseen (crisis language).
+"""Toxicity rules: what a chat message must not carry (the learned part is in `model.py`).
 
 Pure functions over the text, run on every relayed message: no database, no network.
 
@@ -11,18 +11,14 @@ Toxicity (the message is held back, the sender warned):
 Obfuscation is undone first: Latin look-alikes and digits ("xуй", "п1зда"), masks ("х*й"),
 letters spelled out with spaces or dots ("х у й"), repeated letters ("хууууй").
 
-Crisis (the message is still relayed, a person in crisis must not be silenced): suicidal intent,
-self-harm and immediate danger as lemma patterns, minus the idioms that only sound like them
-("убил время", "умираю со смеху", "убил бы за кофе").
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 
-import pymorphy3
+from moderation.detector.text import lemma, morph
 
 _LOOKALIKE = str.maketrans(
     {
@@ -186,61 +182,12 @@ _YOU = frozenset(
     ]
 )
 
-_CRISIS_PATTERNS = tuple(
-    re.compile(p)
-    for p in (
-        # suicidal intent
-        r"\b(хотеть|собираться|решить|готовый|планировать|думать) (бы )?(умереть|умирать|покончить|уйти из жизнь|не жить|повеситься|убить себя)",
-        r"\bне (хотеть|мочь|смочь) (большой |больше |много |уже )?жить\b",
-        r"\bпокончить (с )?(собой|себя|со всем|все)\b",
-        r"\b(убить|убивать) себя\b",
-        r"\b(суицид|самоубийство|суицидальный|самоубиться)\b",
-        r"\b(повеситься|вешаться|застрелиться|отравиться|утопиться|удавиться)\b",
-        r"\b(спрыгнуть|прыгнуть|сброситься|шагнуть) (с|из|в) (крыша|мост|окно|балкон|этаж)",
-        r"\bвыйти (в|из) окно\b",
-        r"\b(наглотаться|выпить|сожрать) (все |весь |целый )?(таблетка|таблетки|снотворное|пачка)",
-        r"\bнет (никакой )?(смысл|сила) жить\b",
-        r"\b(хороший|хорошо|лучше) бы (меня |я )?(не быть|не родиться|не существовать|исчезнуть)",
-        r"\bбез (я|меня) (весь|всем|все) (быть )?(хороший|хорошо|лучше)\b",
-        r"\b(не )?дожить до утро\b",
-        r"\b(последний|прощальный) (сообщение|письмо|записка)\b",
-        r"\bпрощать(ся)? (все|навсегда)\b",
-        r"\b(не )?(видеть|находить|иметь|быть|остаться) (никакой |больше )?смысл (жить|жизнь|дальше|в жизнь)",
-        r"\bжизнь (не иметь|потерять|лишиться) смысл",
-        r"\b(хотеть|хотеться|мечтать) (бы )?(просто )?(исчезнуть|не проснуться|не просыпаться|уснуть навсегда)",
-        r"\b(уснуть|заснуть) и не проснуться\b",
-        r"\b(устать|надоесть|задолбаться|заебаться|не хотеться) жить\b",
-        r"\b(таблетка|снотворное|веревка|петля) (уже )?(приготовить|накопить|собрать|купить|готовый)",
-        r"\b(приготовить|накопить|собрать|купить) (весь )?(таблетка|снотворное|веревка|петля)",
-        r"\b(весь|все) (сегодня |скоро |наконец )?закончить\b|\bзакончить (весь|все|с собой)\b",
-        r"\b(стоить|стоять|сидеть|залезть|забраться) на (крыша|мост|край|подоконник|карниз)",
-        r"\b(я|меня) (скоро|больше|завтра|уже|просто) не (стать|быть)\b(?! (дом|на|в|у|там|здесь|тут))",
-        r"\bхотеть,? чтобы (весь|все) (закончиться|кончиться|прекратиться)",
-        # self-harm
-        r"\b(вскрыть|вскрывать|реж|резать|порезать|резаться|порезаться|изрезать) (себе |себя )?(вена|рука|руки|запястье|бедро|нога|себя)",
-        r"\b(реж|резать|порезать|резаться|порезаться|бить|калечить|жечь) себя\b",
-        r"\bселфхарм|самоповреждение\b",
-        # immediate danger
-        r"\b(я|меня) (сейчас )?(в опасность|бить|избивать|душить|держать взаперти)",
-        r"\b(он|она|они|муж|отец|отчим|парень) (меня )?(убить|избить|бить|душить|угрожать)",
-        r"\b(я|мне) угрожать\b(?! (он|она|они|ты|вы|тебе|вам|ему|ей|им))",
-        r"\bпомогать[а-я]* (мне|пожалуйста)? ?меня (убить|бить)",
-    )
-)
-_CRISIS_IDIOMS = re.compile(
-    r"\b(умирать|умереть|помирать|сдохнуть) (от|со|с) (смех|скука|стыд|любопытство|усталость|жара|голод)\b"
-    r"|\bубить (время|вечер|день|выходные)\b|\bубить бы за\b|\bубить за (кофе|чай|пицца|сон)\b"
-    r"|\bхотеть умереть (от|со) (смех|стыд)\b|\bпокончить с (работа|учеба|отношения|этот|курение|долг)"
-    r"|\bне (хотеть|мочь) (большой |больше )?жить (в|с|там|здесь|вместе|на|у)\b"
-)
-
 
 @dataclass(frozen=True)
 class Verdict:
-    """What a message carries. `categories` ⊆ {obscenity, insult, threat, hate}."""
+    """What a message carries. `categories` ⊆ {obscenity, insult, threat, hate, abuse}."""
 
     categories: frozenset[str] = field(default_factory=frozenset)
-    crisis: bool = False
 
     @property
     def toxic(self) -> bool:
@@ -248,16 +195,6 @@ class Verdict:
 
 
 CLEAN = Verdict()
-
-
-@functools.cache
-def _morph() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer()
-
-
-@functools.lru_cache(maxsize=50_000)
-def lemma(word: str) -> str:
-    return _morph().parse(word)[0].normal_form.replace("ё", "е")
 
 
 def _fold(text: str) -> str:
@@ -297,7 +234,6 @@ def classify(text: str) -> Verdict:
         lem in _INSULT_LEMMAS and (explicit or (aimed and lem not in _INSULT_ADJECTIVES)) for lem in lemmas
     ):
         categories.add("insult")
-    joined = " ".join(lemmas)
     plain = " ".join(words)
     if (
         any(phrase in plain for phrase in _THREAT_PHRASES)
@@ -307,8 +243,7 @@ def classify(text: str) -> Verdict:
         )
     ):
         categories.add("threat")
-    crisis = _crisis(joined)
-    return Verdict(frozenset(categories), crisis)
+    return Verdict(frozenset(categories))
 
 
 def _threat_aimed(words: list[str], lemmas: list[str]) -> bool:
@@ -318,14 +253,7 @@ def _threat_aimed(words: list[str], lemmas: list[str]) -> bool:
             continue
         window = words[max(0, i - 3) : i + 4]
         if any(w in ("тебя", "вас", "тебе", "вам") for w in window):
-            parse = _morph().parse(words[i])[0]
+            parse = morph().parse(words[i])[0]
             if "1per" in parse.tag or "impr" in parse.tag:
                 return True
     return False
-
-
-def _crisis(joined_lemmas: str) -> bool:
-    if not any(p.search(joined_lemmas) for p in _CRISIS_PATTERNS):
-        return False
-    cleaned = _CRISIS_IDIOMS.sub(" ", joined_lemmas)
-    return any(p.search(cleaned) for p in _CRISIS_PATTERNS)

@@ -1,0 +1,56 @@
+"""Member safety's one detector: crisis tiers, toxicity, and (for the coach) personal details.
+
+Every app asks here — the relay, the coach, reports — so one sentence gets one verdict.
+Rules and a learned model sit side by side (see `crisis.py`, `toxicity.py`, `model.py`); the
+corpus, its fixed splits and `bench/filters.py` measure them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from moderation.detector import model, text, toxicity
+from moderation.detector.crisis import LIKELY, NONE, POSSIBLE, CrisisVerdict
+from moderation.detector.crisis import assess as crisis_assess
+
+__all__ = ["LIKELY", "NONE", "POSSIBLE", "Assessment", "CrisisVerdict", "assess", "crisis_assess", "warm"]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The verdict on one message. `toxic` ⊆ {obscenity, insult, threat, hate, abuse}."""
+
+    toxic: frozenset[str] = field(default_factory=frozenset)
+    crisis: CrisisVerdict = field(default_factory=CrisisVerdict)
+
+    @property
+    def is_toxic(self) -> bool:
+        return bool(self.toxic)
+
+
+def toxic_categories(message: str, *, use_rules: bool = True, use_model: bool = True) -> frozenset[str]:
+    """Toxicity: the rules' categories, or "abuse" when only the learned model is sure."""
+    categories = toxicity.classify(message).categories if use_rules else frozenset()
+    if categories or not use_model or not message:
+        return categories
+    folded, words, lemmas = text.read(message)
+    # The learned part only holds a message aimed at the partner: venting is not abuse.
+    if not words or not text.addressed(words):
+        return frozenset()
+    score = model.load("toxicity").probability(model.features(words, lemmas, folded))
+    return frozenset({"abuse"}) if score >= model.meta("toxicity")["threshold"] else frozenset()
+
+
+def assess(message: str) -> Assessment:
+    """Toxicity and crisis tier of one message (text or caption)."""
+    if not message:
+        return Assessment()
+    return Assessment(toxic_categories(message), crisis_assess(message))
+
+
+def warm() -> None:
+    """Load dictionaries and weights at process start, not in the first member's request."""
+    text.warm()
+    model.load("crisis")
+    model.load("toxicity")
+    model.meta("crisis")

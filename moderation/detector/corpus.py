@@ -1,0 +1,66 @@
+"""The labelled corpus in `corpus/` and its fixed splits.
+
+Split by a hash of the text (sha1 mod 10: 0–5 train, 6–7 dev, 8–9 test), so a line keeps its
+split when lines are added. Tuning looks at train and dev only; test and `corpus/fresh/` (written
+after the design was frozen) are for figures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+FRESH = CORPUS / "fresh"
+
+
+@dataclass(frozen=True)
+class Row:
+    text: str
+    label: str  # "crisis" | "toxic" | "none"
+    kind: str
+    severity: str = ""
+
+
+def split_of(text: str) -> str:
+    bucket = int(hashlib.sha1(text.encode()).hexdigest(), 16) % 10
+    return "train" if bucket < 6 else "dev" if bucket < 8 else "test"
+
+
+def _read(path: Path) -> list[Row]:
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            data = json.loads(line)
+            rows.append(Row(data["text"], data["label"], data.get("kind", ""), data.get("severity", "")))
+    return rows
+
+
+def crisis_rows(split: str | None = None) -> list[Row]:
+    """Crisis messages, hard negatives and ordinary chat lines; split None: all; "fresh": the fresh set."""
+    if split == "fresh":
+        return _read(FRESH / "crisis.jsonl")
+    names = (
+        "crisis",
+        "crisis_more",
+        "crisis_negatives",
+        "crisis_negatives_more",
+        "ordinary",
+        "ordinary_more",
+        "ordinary_pain",
+    )
+    rows = [row for name in names for row in _read(CORPUS / f"{name}.jsonl")]
+    return [r for r in rows if split is None or split_of(r.text) == split]
+
+
+def toxicity_rows(split: str | None = None) -> list[Row]:
+    if split == "fresh":
+        return _read(FRESH / "toxicity.jsonl")
+    # Ordinary chat lines are non-toxic too: a held "ты здесь?" is a harm of its own.
+    names = ("toxicity", "toxicity_more", "ordinary", "ordinary_more", "ordinary_pain")
+    rows = [row for name in names for row in _read(CORPUS / f"{name}.jsonl")]
+    return [r for r in rows if split is None or split_of(r.text) == split]

@@ -1,0 +1,19 @@
+"""Inline keyboards of the moderation app (callback data `moderation:<action>:<id>…`)."""
+
+from telegram import InlineKeyboardButton as Button
+from telegram import InlineKeyboardMarkup as Markup
+
+from core.messaging import button
+
+
+def crisis_step(step_id: int, *, tier: str) -> Markup:
+    """«Вы сейчас в безопасности?»: help now, keep talking, not about me — one tap each."""
+    rows = [[Button(button("moderation.crisis_help"), callback_data=f"moderation:crisis:{step_id}:help")]]
+    if tier == "likely":
+        rows.append(
+            [Button(button("moderation.crisis_talk"), callback_data=f"moderation:crisis:{step_id}:talk")]
+        )
+    rows.append(
+        [Button(button("moderation.crisis_not_me"), callback_data=f"moderation:crisis:{step_id}:not_me")]
+    )
+    return Markup(rows)

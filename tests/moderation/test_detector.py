@@ -1,0 +1,68 @@
+"""The one safety detector on text it was never tuned on (issue 16).
+
+The floors below sit under the figures `bench/filters.py` prints for the test split: they keep
+the detector from getting worse unnoticed; the figures themselves are in the bench and the note.
+"""
+
+import numpy as np
+import pytest
+
+from moderation import detector
+from moderation.detector import NONE, corpus, model, text, training
+
+
+def _rates(rows, flagged, positive):
+    pos = [flagged(r) for r in rows if r.label == positive]
+    neg = [flagged(r) for r in rows if r.label != positive]
+    return sum(pos) / len(pos), sum(neg) / len(neg)
+
+
+def test_crisis_on_the_test_split_catches_most_and_flags_few():
+    recall, false_positives = _rates(
+        corpus.crisis_rows("test"), lambda r: detector.crisis_assess(r.text).tier != NONE, "crisis"
+    )
+    assert recall >= 0.80 and false_positives <= 0.15, (recall, false_positives)
+
+
+def test_toxicity_on_the_test_split():
+    recall, false_positives = _rates(
+        corpus.toxicity_rows("test"), lambda r: bool(detector.toxic_categories(r.text)), "toxic"
+    )
+    assert recall >= 0.55 and false_positives <= 0.08, (recall, false_positives)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ne hochu bolshe zhit",  # transliteration
+        "хачу сдохнуть уже наканец",  # typos
+        "он ломится в дверь и кричит что убьёт меня",
+        "опять порезалась, кровь не останавливается",
+        "раздала все вещи, кота отвезла маме. спасибо вам за всё, прощайте",
+    ],
+)
+def test_crisis_is_seen_in_the_ways_members_write(message):
+    assert detector.crisis_assess(message).likely
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "умираю со смеху с этого видео",
+        "убила весь вечер на сериал",
+        "устала ужасно, хочу исчезнуть на недельку в горы",
+        "привет! как твой день прошёл?",
+    ],
+)
+def test_idioms_and_small_talk_are_not_a_crisis(message):
+    assert not detector.crisis_assess(message).likely
+
+
+def test_the_checked_in_weights_are_what_the_corpus_trains():
+    """Changing the corpus without `manage.py detector_train` fails here, not in production."""
+    fitted = training._fit(training.training_rows(corpus.crisis_rows), "crisis")
+    shipped = model.load("crisis")
+    for row in corpus.crisis_rows("test")[:40]:
+        folded, words, lemmas = text.read(row.text)
+        features = model.features(words, lemmas, folded)
+        assert np.isclose(fitted.probability(features), shipped.probability(features), atol=0.02), row.text
