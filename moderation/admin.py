@@ -323,9 +323,17 @@ class AppealForm(forms.ModelForm):
         required=False,
     )
 
+    request = None  # set per request by AppealAdmin.get_form
+
     class Meta:
         model = Appeal
         fields = ("decision", "decision_note")
+
+    def clean_decision(self):
+        decision = self.cleaned_data.get("decision")
+        if decision and not services.appeal_decidable_by(self.instance, self.request.user):
+            raise forms.ValidationError("Обжалование решает другой модератор, не тот, кто применил меру.")
+        return decision
 
 
 @admin.register(Appeal)
@@ -336,6 +344,9 @@ class AppealAdmin(admin.ModelAdmin):
     search_fields = ("=member__ref",)
     list_select_related = ("member", "sanction", "decided_by")
     readonly_fields = ("member_ref", "sanction", "text", "status", "created_at", "decided_by", "decided_at")
+
+    def get_form(self, request, obj=None, **kwargs):
+        return type("AppealFormFor", (super().get_form(request, obj, **kwargs),), {"request": request})
 
     def get_fields(self, request, obj=None):
         if not is_moderator(request.user):  # the member's own words are for moderators

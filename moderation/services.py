@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from rq import Retry
@@ -333,6 +334,11 @@ def _deliver_on_commit(notices) -> None:
         transaction.on_commit(lambda: django_rq.get_queue("telegram").enqueue("chats.tasks.notify", payload))
 
 
+def appeal_decidable_by(appeal: Appeal, user) -> bool:
+    """Four eyes: the moderator who imposed a sanction never decides its appeal."""
+    return appeal.sanction.created_by_id is None or appeal.sanction.created_by_id != user.pk
+
+
 @transaction.atomic
 def appeal_decide(*, appeal_id: int, overturn: bool, note: str, by) -> Appeal:
     """Uphold or overturn; overturning lifts the sanction's effect. The member hears either way."""
@@ -341,6 +347,8 @@ def appeal_decide(*, appeal_id: int, overturn: bool, note: str, by) -> Appeal:
     appeal = Appeal.objects.select_for_update().select_related("sanction").get(pk=appeal_id)
     if appeal.status != Appeal.Status.PENDING:
         return appeal
+    if not appeal_decidable_by(appeal, by):
+        raise PermissionDenied("Обжалование решает другой модератор, не тот, кто применил меру.")
     appeal.status = Appeal.Status.OVERTURNED if overturn else Appeal.Status.UPHELD
     appeal.decision_note, appeal.decided_by, appeal.decided_at = note.strip(), by, clock.now()
     appeal.save()

@@ -21,7 +21,7 @@ from django.template.response import TemplateResponse
 from core import clock
 from moderation import exports, kpis, selectors
 from moderation.admin import age_badge, readable_details
-from moderation.models import Report, SafetyFlag
+from moderation.models import Appeal, Report, SafetyFlag
 
 log = structlog.get_logger(__name__)
 
@@ -76,7 +76,7 @@ def _require(request, *perms: str) -> None:
 
 
 def queue(request):
-    """Open reports and safety flags in one list: urgent first, then the oldest."""
+    """Open reports, safety flags and pending appeals in one list: urgent first, then the oldest."""
     _require(request, "moderation.view_report", "moderation.view_safetyflag")
     open_ = ("new", "in_review")
     reports = Report.objects.filter(status__in=open_).select_related("reported", "assignee")
@@ -110,6 +110,21 @@ def queue(request):
             "url": f"../safetyflag/{f.pk}/change/",
         }
         for f in flags
+    ]
+    appeals = Appeal.objects.filter(status=Appeal.Status.PENDING).select_related("member", "sanction")
+    items += [
+        {
+            "kind": "Обжалование",
+            "title": f"{a.sanction.get_kind_display()}: {a.sanction.reason}",
+            "ref": a.member.ref,
+            "urgency": 2,
+            "created_at": a.created_at,
+            "age": age_badge(a.created_at, urgent=False, open_=True),
+            "status": a.get_status_display(),
+            "assignee": None,
+            "url": f"../appeal/{a.pk}/change/",
+        }
+        for a in appeals
     ]
     items.sort(key=lambda item: (-item["urgency"], item["created_at"]))
     context = {**admin.site.each_context(request), "title": "Очередь модерации", "items": items}

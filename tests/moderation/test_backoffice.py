@@ -448,3 +448,33 @@ def test_a_ban_asks_for_the_password_again_when_the_login_is_old(client, telegra
     other = MemberFactory()
     assert client.post(add, {"member": other.pk, "choice": "mute_1h", "reason": "Спам"}).status_code == 302
     assert Sanction.objects.count() == 2
+
+
+def test_the_moderator_who_imposed_a_sanction_cannot_decide_its_appeal(client, telegram):
+    anna = MemberFactory(muted_until=clock.now() + dt.timedelta(hours=1))
+    first, second = staff("first", "Moderators"), staff("second", "Moderators")
+    sanction = Sanction.objects.create(
+        member=anna, kind="mute", reason="оскорбления", until=anna.muted_until, created_by=first
+    )
+    appeal = Appeal.objects.create(sanction=sanction, member=anna, text="я не оскорбляла")
+    url = reverse("admin:moderation_appeal_change", args=[appeal.pk])
+    client.force_login(first)
+    refused = client.post(url, {"decision": "overturn", "decision_note": "сам отменю"})
+    assert refused.status_code == 200 and "другой модератор" in refused.content.decode()
+    appeal.refresh_from_db()
+    assert appeal.status == "pending"
+    client.force_login(second)
+    assert client.post(url, {"decision": "uphold", "decision_note": "Мера оставлена"}).status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.status == "upheld" and appeal.decided_by == second
+
+
+def test_pending_appeals_wait_in_the_queue_with_their_sla(client):
+    anna = MemberFactory()
+    sanction = Sanction.objects.create(member=anna, kind="warn", reason="спам")
+    Appeal.objects.create(
+        sanction=sanction, member=anna, text="это не спам", created_at=clock.now() - dt.timedelta(hours=30)
+    )
+    client.force_login(staff("mod", "Moderators"))
+    page = client.get(reverse("moderation-queue")).content.decode()
+    assert "Обжалование" in page and "Предупреждение: спам" in page and "просрочено" in page
