@@ -16,7 +16,7 @@ class Hotline(models.Model):
 
     class Meta:
         ordering = ["country", "order", "name"]
-        verbose_name = "горячая линия"
+        verbose_name = "горячую линию"
         verbose_name_plural = "горячие линии"
 
     def __str__(self) -> str:
@@ -26,15 +26,30 @@ class Hotline(models.Model):
 class Block(models.Model):
     """A member never wants to meet another again: the pair is never matched, forever."""
 
-    blocker = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="blocks_made")
-    blocked = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="blocks_received")
-    session = models.ForeignKey(
-        "chats.ChatSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    blocker = models.ForeignKey(
+        "accounts.Member",
+        on_delete=models.PROTECT,
+        related_name="blocks_made",
+        verbose_name="кто заблокировал",
     )
-    created_at = models.DateTimeField(default=clock.now, db_index=True)
+    blocked = models.ForeignKey(
+        "accounts.Member",
+        on_delete=models.PROTECT,
+        related_name="blocks_received",
+        verbose_name="кого заблокировали",
+    )
+    session = models.ForeignKey(
+        "chats.ChatSession",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="диалог",
+    )
+    created_at = models.DateTimeField(default=clock.now, db_index=True, verbose_name="когда")
 
     class Meta:
-        verbose_name = "блокировка"
+        verbose_name = "блокировку"
         verbose_name_plural = "блокировки"
         constraints = [models.UniqueConstraint(fields=["blocker", "blocked"], name="uniq_block_pair")]
 
@@ -57,10 +72,22 @@ class Report(models.Model):
         RESOLVED = "resolved", "Решена"
         DISMISSED = "dismissed", "Отклонена"
 
-    reporter = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="reports_made")
-    reported = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="reports_received")
+    reporter = models.ForeignKey(
+        "accounts.Member",
+        on_delete=models.PROTECT,
+        related_name="reports_made",
+        verbose_name="кто пожаловался",
+    )
+    reported = models.ForeignKey(
+        "accounts.Member", on_delete=models.PROTECT, related_name="reports_received", verbose_name="на кого"
+    )
     session = models.ForeignKey(
-        "chats.ChatSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "chats.ChatSession",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="диалог",
     )
     reason = models.CharField("причина", max_length=10, choices=Reason.choices)
     status = models.CharField(
@@ -74,13 +101,13 @@ class Report(models.Model):
     # message content ever kept, purged by a job at `evidence_purge_at` (90 days).
     evidence_text = models.TextField("приложенное сообщение", blank=True)
     evidence_kind = models.CharField("тип сообщения", max_length=20, blank=True)
-    evidence_purge_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=clock.now, db_index=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    evidence_purge_at = models.DateTimeField(null=True, blank=True, verbose_name="сообщение удалится")
+    created_at = models.DateTimeField(default=clock.now, db_index=True, verbose_name="подана")
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name="закрыта")
     alerted_at = models.DateTimeField("модераторы оповещены", null=True, blank=True)
 
     class Meta:
-        verbose_name = "жалоба"
+        verbose_name = "жалобу"
         verbose_name_plural = "жалобы"
         ordering = ["-created_at"]
 
@@ -114,9 +141,16 @@ class SafetyFlag(models.Model):
 
     OPEN = (Status.NEW, Status.IN_REVIEW)
 
-    member = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="safety_flags")
+    member = models.ForeignKey(
+        "accounts.Member", on_delete=models.PROTECT, related_name="safety_flags", verbose_name="участник"
+    )
     session = models.ForeignKey(
-        "chats.ChatSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "chats.ChatSession",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="диалог",
     )
     kind = models.CharField("тип", max_length=10, choices=Kind.choices)
     severity = models.PositiveSmallIntegerField("важность", choices=Severity.choices, default=Severity.MEDIUM)
@@ -162,7 +196,9 @@ class Sanction(models.Model):
         BAN = "ban", "Блокировка"
         LIFT = "lift", "Снятие ограничений"
 
-    member = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="sanctions")
+    member = models.ForeignKey(
+        "accounts.Member", on_delete=models.PROTECT, related_name="sanctions", verbose_name="участник"
+    )
     kind = models.CharField("мера", max_length=5, choices=Kind.choices)
     reason = models.CharField("причина (её увидит участник)", max_length=500)
     until = models.DateTimeField("до", null=True, blank=True, help_text="Пусто у блокировки — навсегда.")
@@ -171,15 +207,25 @@ class Sanction(models.Model):
     )
     created_at = models.DateTimeField("когда", default=clock.now, db_index=True)
     report = models.ForeignKey(
-        Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="sanctions"
+        Report,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sanctions",
+        verbose_name="по жалобе",
     )
     flag = models.ForeignKey(
-        SafetyFlag, null=True, blank=True, on_delete=models.SET_NULL, related_name="sanctions"
+        SafetyFlag,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sanctions",
+        verbose_name="по сигналу",
     )
     notified_at = models.DateTimeField("участник уведомлён", null=True, blank=True)
 
     class Meta:
-        verbose_name = "санкция"
+        verbose_name = "санкцию"
         verbose_name_plural = "санкции"
         ordering = ["-created_at"]
 
@@ -195,8 +241,12 @@ class Appeal(models.Model):
         UPHELD = "upheld", "Санкция оставлена"
         OVERTURNED = "overturned", "Санкция отменена"
 
-    sanction = models.OneToOneField(Sanction, on_delete=models.CASCADE, related_name="appeal")
-    member = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="appeals")
+    sanction = models.OneToOneField(
+        Sanction, on_delete=models.CASCADE, related_name="appeal", verbose_name="санкция"
+    )
+    member = models.ForeignKey(
+        "accounts.Member", on_delete=models.PROTECT, related_name="appeals", verbose_name="участник"
+    )
     text = models.TextField("текст обжалования", max_length=2000)
     status = models.CharField("статус", max_length=10, choices=Status.choices, default=Status.PENDING)
     decision_note = models.CharField("ответ участнику", max_length=500, blank=True)
