@@ -26,6 +26,11 @@ rq_patterns = rq_urls.get_api_urlpatterns() + rq_urls.get_admin_urlpatterns(view
 urlpatterns = [
     path("admin/rq/", include((rq_patterns, "django_rq"))),
     path("admin/moderation/queue/", admin.site.admin_view(moderation_views.queue), name="moderation-queue"),
+    path(
+        "admin/moderation/case/<slug:kind>/<int:pk>/",
+        admin.site.admin_view(moderation_views.case),
+        name="moderation-case",
+    ),
     path("admin/kpi/", admin.site.admin_view(moderation_views.dashboard), name="kpi-dashboard"),
     path("admin/exports/", admin.site.admin_view(moderation_views.exports_index), name="exports"),
     path(

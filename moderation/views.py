@@ -14,14 +14,17 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import Case, IntegerField, Value, When
-from django.http import Http404, StreamingHttpResponse
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from core import clock
-from moderation import exports, kpis, selectors
-from moderation.admin import age_badge, readable_details
+from moderation import exports, kpis, selectors, services
+from moderation.admin import SanctionForm, age_badge, audit, readable_details
 from moderation.models import Appeal, Report, SafetyFlag
+from moderation.roles import is_moderator, mark_reauthenticated, recently_authenticated
 
 log = structlog.get_logger(__name__)
 
@@ -94,7 +97,7 @@ def queue(request):
             "age": age_badge(r.created_at, urgent=r.urgency == 3, open_=True),
             "status": r.get_status_display(),
             "assignee": r.assignee,
-            "url": f"../report/{r.pk}/change/",
+            "url": reverse("moderation-case", args=["report", r.pk]),
         }
         for r in reports
     ] + [
@@ -107,7 +110,7 @@ def queue(request):
             "age": age_badge(f.created_at, urgent=f.severity == 3, open_=True),
             "status": f.get_status_display(),
             "assignee": f.assignee,
-            "url": f"../safetyflag/{f.pk}/change/",
+            "url": reverse("moderation-case", args=["flag", f.pk]),
         }
         for f in flags
     ]
@@ -127,7 +130,12 @@ def queue(request):
         for a in appeals
     ]
     items.sort(key=lambda item: (-item["urgency"], item["created_at"]))
-    context = {**admin.site.each_context(request), "title": "Очередь модерации", "items": items}
+    context = {
+        **admin.site.each_context(request),
+        "title": "Очередь модерации",
+        "items": items,
+        "danger_today": _danger_closed_today(request.user),
+    }
     return TemplateResponse(request, "admin/moderation/queue.html", context)
 
 
@@ -235,3 +243,171 @@ def export_csv(request, name: str):
         f'attachment; filename="{name}-{start or "all"}-{end or "now"}{suffix}.csv"'
     )
     return response
+
+
+# One case page per report or safety flag: the evidence, who is involved, the actions in place.
+CASES = {"report": Report, "flag": SafetyFlag}
+# What the member reads as the reason, prefilled by what the report says (staff may edit it).
+DEFAULT_REASONS = {
+    "danger": "Угрозы и опасные сообщения в разговоре",
+    "abuse": "Оскорбления и давление на собеседника",
+    "spam": "Спам или реклама",
+    "other": "Нарушение правил сообщества",
+    "toxicity": "Оскорбления и грубые слова в разговоре",
+    "crisis": "Нарушение правил сообщества",
+    "reports": "Повторные жалобы собеседников",
+    "manual": "Нарушение правил сообщества",
+}
+
+
+class CaseForm(forms.Form):
+    """What a moderator does with a case: take it, close it with a measure, resolve or dismiss it."""
+
+    action = forms.ChoiceField(
+        choices=[("take", "взять"), ("measure", "мера"), ("resolve", "решено"), ("dismiss", "отклонить")]
+    )
+    measure = forms.ChoiceField(
+        label="мера", choices=SanctionForm.base_fields["choice"].choices, required=False
+    )
+    reason = forms.CharField(label="причина (её прочтёт участник)", max_length=500, required=False)
+    note = forms.CharField(label="почему отклонено", max_length=500, required=False)
+    take_over = forms.BooleanField(required=False)
+    password = forms.CharField(label="ваш пароль", required=False, strip=False, widget=forms.PasswordInput)
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action == "measure":
+            if not data.get("measure"):
+                self.add_error("measure", "Выберите меру.")
+            if not (data.get("reason") or "").strip():
+                self.add_error("reason", "Участник прочтёт причину: она нужна.")
+            if str(data.get("measure")).startswith("ban") and not recently_authenticated(self.request):
+                if not self.request.user.check_password(data.get("password") or ""):
+                    self.add_error(
+                        "password", "Чтобы заблокировать участника, подтвердите вход своим паролем."
+                    )
+                else:
+                    mark_reauthenticated(self.request)
+        if action == "dismiss" and not (data.get("note") or "").strip():
+            self.add_error("note", "Напишите, почему жалоба отклонена.")
+        return data
+
+
+def _member_summary(member) -> dict:
+    from chats.models import ChatSession
+
+    return {
+        "member": member,
+        "muted": member.is_muted(),
+        "banned": member.is_banned(),
+        "sanctions": member.sanctions.order_by("-created_at")[:5],
+        "sanction_count": member.sanctions.count(),
+        "reports_against": member.reports_received.count(),
+        "reports_made": member.reports_made.count(),
+        "reports_made_dismissed": member.reports_made.filter(status="dismissed").count(),
+        "flags": member.safety_flags.count(),
+        "sessions": ChatSession.objects.filter(Q(member_a=member) | Q(member_b=member)).count(),
+        "ratings": member.ratings_count,
+        "helpfulness": member.helpfulness,
+    }
+
+
+def _next_case(current) -> str | None:
+    """The next open case in queue order (danger and high risk first, then the oldest)."""
+    danger = Report.objects.filter(status__in=("new", "in_review"), reason="danger").order_by("created_at")
+    flags = SafetyFlag.objects.filter(status__in=("new", "in_review")).order_by("-severity", "created_at")
+    others = (
+        Report.objects.filter(status__in=("new", "in_review")).exclude(reason="danger").order_by("created_at")
+    )
+    for kind, queryset in (
+        ("report", danger),
+        ("flag", flags.filter(severity=3)),
+        ("flag", flags),
+        ("report", others),
+    ):
+        case = queryset.exclude(pk=current.pk if CASES[kind] is type(current) else None).first()
+        if case is not None:
+            return reverse("moderation-case", args=[kind, case.pk])
+    return None
+
+
+def _danger_closed_today(user) -> int:
+    """How many danger cases (danger reports, high-risk flags) this moderator closed today."""
+    today = clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    reports = Report.objects.filter(reason="danger", assignee=user, resolved_at__gte=today).count()
+    flags = SafetyFlag.objects.filter(severity=3, assignee=user, resolved_at__gte=today).count()
+    return reports + flags
+
+
+def case(request, kind: str, pk: int):
+    model = CASES.get(kind)
+    if model is None:
+        raise Http404
+    _require(request, f"moderation.view_{model._meta.model_name}")
+    obj = get_object_or_404(model, pk=pk)
+    member = obj.reported if kind == "report" else obj.member
+    form = CaseForm(request.POST or None, request=request, initial={
+        "measure": services.escalation_for(member.pk),
+        "reason": DEFAULT_REASONS.get(obj.reason if kind == "report" else obj.kind, ""),
+    })  # fmt: skip
+    if request.method == "POST":
+        _require(request, f"moderation.change_{model._meta.model_name}")
+        if form.is_valid():
+            done = _act(request, kind, obj, form.cleaned_data)
+            if done is not None:
+                return done
+    context = {
+        **admin.site.each_context(request),
+        "title": f"{'Жалоба' if kind == 'report' else 'Сигнал'} #{obj.pk}",
+        "kind": kind,
+        "case": obj,
+        "details": readable_details(getattr(obj, "details", "")),
+        "moderator": is_moderator(request.user),
+        "can_act": request.user.has_perm(f"moderation.change_{model._meta.model_name}"),
+        "held_by_other": obj.assignee_id not in (None, request.user.pk),
+        "open": obj.status in ("new", "in_review"),
+        "subject": _member_summary(member),
+        "reporter": _member_summary(obj.reporter) if kind == "report" else None,
+        "form": form,
+        "next_case": _next_case(obj),
+        "admin_url": reverse(f"admin:moderation_{model._meta.model_name}_change", args=[obj.pk]),
+    }
+    return TemplateResponse(
+        request, "admin/moderation/case.html", context, status=400 if form.errors else 200
+    )
+
+
+def _act(request, kind: str, obj, data: dict):
+    """Carry out one case action; a redirect when done, None to show the page again (with a message)."""
+    from django.contrib import messages
+
+    action = data["action"]
+    here = reverse("moderation-case", args=[kind, obj.pk])
+    if action == "take":
+        if services.case_take(case=obj, by=request.user, take_over=data.get("take_over")):
+            audit(request, obj, "Взято в работу")
+            return HttpResponseRedirect(here)
+        messages.warning(request, f"Этот случай уже взял {obj.assignee}. Забрать себе? Нажмите «Забрать».")
+        return None
+    if action == "measure" and not request.user.has_perm("moderation.add_sanction"):
+        raise PermissionDenied
+    sanction = services.case_close(
+        case=obj,
+        by=request.user,
+        dismiss=action == "dismiss",
+        measure=data["measure"] if action == "measure" else "",
+        reason=data.get("reason", ""),
+    )
+    if sanction is not None:
+        audit(request, sanction, f"Мера по случаю: {kind} #{obj.pk}")
+        messages.success(request, f"{sanction.get_kind_display()} применена, участник будет уведомлён.")
+    note = f": {data['note']}" if action == "dismiss" else ""
+    audit(
+        request, obj, {"dismiss": "Отклонено", "resolve": "Решено", "measure": "Решено мерой"}[action] + note
+    )
+    return HttpResponseRedirect(_next_case(obj) or reverse("moderation-queue"))
