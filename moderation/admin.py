@@ -7,7 +7,7 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.db import models
 from django.utils.html import format_html
 
@@ -15,7 +15,7 @@ from core import clock
 from core.admin_filters import DateRangeFilter
 from moderation import services
 from moderation.models import AlertChat, Appeal, Block, Hotline, Report, SafetyFlag, Sanction
-from moderation.roles import is_moderator, mark_reauthenticated, recently_authenticated
+from moderation.roles import is_moderator, mark_reauthenticated, moderator_users, recently_authenticated
 
 # How long a case may wait before it is overdue: urgent ones an hour, others a day.
 SLA_URGENT, SLA_NORMAL = dt.timedelta(hours=1), dt.timedelta(hours=24)
@@ -65,6 +65,11 @@ class TriageMixin:
     """Take / resolve / dismiss for reports and flags, each audited."""
 
     actions = ["take", "resolve", "dismiss"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assignee":  # cases go to moderators, never to analysts
+            kwargs["queryset"] = moderator_users()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def _move(self, request, queryset, status: str, label: str) -> None:
         done = status in ("resolved", "dismissed")
@@ -396,4 +401,28 @@ class BlockAdmin(admin.ModelAdmin):
     search_fields = ("=blocker__ref", "=blocked__ref")
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(LogEntry)
+class AuditLogAdmin(admin.ModelAdmin):
+    """Who did what to which record, when: across moderators, filterable, never edited."""
+
+    list_display = ("action_time", "user", "action", "content_type", "object_repr", "change_message")
+    list_filter = ("user", "action_flag", "content_type", ("action_time", DateRangeFilter))
+    search_fields = ("object_repr", "change_message", "=object_id")
+    list_select_related = ("user", "content_type")
+    date_hierarchy = "action_time"
+
+    @admin.display(description="действие", ordering="action_flag")
+    def action(self, entry):
+        return {ADDITION: "добавил", CHANGE: "изменил", DELETION: "удалил"}.get(entry.action_flag, "")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

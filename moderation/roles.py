@@ -28,6 +28,14 @@ def is_moderator(user) -> bool:
     return user.is_superuser or user.groups.filter(name=MODERATORS).exists()
 
 
+def moderator_users():
+    """Staff who may hold a case (analysts never do)."""
+    from django.contrib.auth.models import User
+    from django.db.models import Q
+
+    return User.objects.filter(Q(is_superuser=True) | Q(groups__name=MODERATORS), is_active=True).distinct()
+
+
 def is_operator(user) -> bool:
     return user.is_active and user.is_superuser
 
@@ -89,5 +97,9 @@ def sync_role_permissions(**kwargs) -> None:
             moderator_perms += [p for code, p in perms.items() if code.startswith(("add_", "delete_"))]
         app = model._meta.app_label
         moderator_perms += [p for code, p in perms.items() if f"{app}.{code}" in MODERATOR_EXTRA_PERMISSIONS]
+    # The audit log across moderators: moderators read it, nobody edits it.
+    moderator_perms += list(
+        Permission.objects.filter(content_type__app_label="admin", codename="view_logentry")
+    )
     moderators.permissions.set(moderator_perms)
     analysts.permissions.set(analyst_perms)

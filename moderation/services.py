@@ -414,4 +414,10 @@ def case_close(
     case.status = "dismissed" if dismiss else "resolved"
     case.resolved_at, case.assignee = clock.now(), case.assignee or by
     case.save(update_fields=["status", "resolved_at", "assignee"])
+    if isinstance(case, Report):  # the reporter hears that it was handled, not how
+        import django_rq
+
+        transaction.on_commit(
+            lambda: django_rq.get_queue("telegram").enqueue("moderation.tasks.report_closed_notify", case.pk)
+        )
     return sanction

@@ -168,3 +168,17 @@ def crisis_debrief(session_id: int) -> int:
     items = crisis.crisis_debrief_claim(session_id=session_id)
     asyncio.run(_send_templates(items))
     return len(items)
+
+
+def report_closed_notify(report_id: int) -> bool:
+    """The reporter hears, neutrally, that moderators handled the report (never what they decided)."""
+    report = Report.objects.filter(pk=report_id, status__in=("resolved", "dismissed")).first()
+    if report is None:
+        return False
+    try:
+        return _tell(report.reporter_id, "moderation/report_closed", {"report": report})
+    except RetryAfter as exc:
+        django_rq.get_queue("telegram").enqueue_in(
+            dt.timedelta(seconds=retry_after_seconds(exc) + 1), report_closed_notify, report_id
+        )
+        return False

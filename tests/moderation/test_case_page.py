@@ -11,6 +11,7 @@ from core import clock
 from moderation.models import Report, SafetyFlag, Sanction
 from tests.accounts.factories import MemberFactory
 from tests.chats.factories import conversation
+from tests.jobs import run_jobs
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,6 +51,10 @@ def test_a_danger_case_closes_with_a_mute_in_one_post_linked_to_the_report(clien
     report.reported.refresh_from_db()
     assert report.reported.muted_until > clock.now() + dt.timedelta(hours=23)
     assert LogEntry.objects.filter(user=moderator, object_id=str(report.pk)).exists()
+    run_jobs()
+    # The reporter hears it was handled, neutrally: not what was done to whom.
+    closing = telegram.last_to(report.reporter.tg_id).text
+    assert "рассмотрели вашу жалобу" in closing and "ограничен" not in closing
 
 
 def test_taking_a_case_someone_else_holds_asks_first(client):
@@ -89,3 +94,33 @@ def test_analysts_read_a_case_without_its_evidence_and_cannot_act(client):
         assert client.post(url, {"action": action, "measure": "warn", "reason": "x"}).status_code == 403
     report.refresh_from_db()
     assert report.status == "new" and report.assignee is None
+
+
+def test_cases_are_assigned_to_moderators_never_to_analysts(client):
+    report = danger_report()
+    staff("analyst", "Analysts")
+    client.force_login(staff("mod", "Moderators"))
+    page = client.get(reverse("admin:moderation_report_change", args=[report.pk])).content.decode()
+    assert ">mod</option>" in page and ">analyst</option>" not in page
+
+
+def test_moderators_read_one_audit_log_across_moderators_and_nobody_edits_it(client, telegram):
+    report = danger_report()
+    first, second = staff("first", "Moderators"), staff("second", "Moderators")
+    for moderator, action in ((first, "take"), (second, "resolve")):
+        client.force_login(moderator)
+        client.post(
+            reverse("moderation-case", args=["report", report.pk]), {"action": action, "take_over": "on"}
+        )
+    log = reverse("admin:admin_logentry_changelist")
+    page = client.get(log).content.decode()
+    assert "Взято в работу" in page and "Решено" in page and "first" in page and "second" in page
+    only_first = client.get(log, {"user__id__exact": first.pk}).content.decode()
+    assert "Взято в работу" in only_first and "Решено</td>" not in only_first
+    entry = LogEntry.objects.first()
+    assert (
+        client.post(reverse("admin:admin_logentry_delete", args=[entry.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    client.force_login(staff("analyst", "Analysts"))
+    assert client.get(log).status_code == 403
