@@ -405,7 +405,9 @@ def _act(request, kind: str, obj, data: dict):
     )
     if sanction is not None:
         audit(request, sanction, f"Мера по случаю: {kind} #{obj.pk}")
-        messages.success(request, f"{sanction.get_kind_display()} применена, участник будет уведомлён.")
+        messages.success(
+            request, f"Мера применена: {sanction.get_kind_display().lower()}. Участник будет уведомлён."
+        )
     note = f": {data['note']}" if action == "dismiss" else ""
     audit(
         request, obj, {"dismiss": "Отклонено", "resolve": "Решено", "measure": "Решено мерой"}[action] + note
