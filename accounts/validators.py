@@ -6,13 +6,11 @@ import functools
 import re
 import zoneinfo
 
+from moderation.detector.personal import contact_details
+
 PSEUDONYM_MIN, PSEUDONYM_MAX = 2, 24
 BIO_MAX = 300
 
-_LINK = re.compile(r"(https?://|www\.|t\.me/|\b[\w-]+\.(ru|com|net|org|рф|me|io|su|by|kz|ua)\b)", re.I)
-_HANDLE = re.compile(r"@\w{3,}")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
-_PHONE = re.compile(r"(\+?\d[\s\-()]*){7,}")
 _ALLOWED = re.compile(r"^[\w\s.\-’'ё]+$", re.I)
 # Roots of words that must not be a pseudonym (kept short; the moderation filter covers chat text).
 _PROFANE_ROOTS = (
@@ -55,13 +53,11 @@ def clean_pseudonym(raw: str) -> str:
         raise InvalidInput("too_short")
     if len(value) > PSEUDONYM_MAX:
         raise InvalidInput("too_long")
-    if _EMAIL.search(value):
-        raise InvalidInput("email")
-    if _HANDLE.search(value):
-        raise InvalidInput("handle")
-    if _LINK.search(value):
-        raise InvalidInput("link")
-    if _PHONE.search(value) or sum(ch.isdigit() for ch in value) >= 5:
+    contacts = contact_details(value)
+    for kind in ("email", "handle", "link"):
+        if kind in contacts:
+            raise InvalidInput(kind)
+    if contacts & {"phone", "card"} or sum(ch.isdigit() for ch in value) >= 5:
         raise InvalidInput("phone")
     if not _ALLOWED.match(value):
         raise InvalidInput("symbols")
@@ -76,7 +72,7 @@ def clean_bio(raw: str) -> str:
     value = (raw or "").strip()
     if len(value) > BIO_MAX:
         raise InvalidInput("bio_too_long")
-    if _EMAIL.search(value) or _HANDLE.search(value) or _PHONE.search(value) or _LINK.search(value):
+    if contact_details(value):
         raise InvalidInput("bio_contacts")
     return value
 
@@ -128,24 +124,3 @@ def _city_names() -> dict[str, str]:
         for city in label.split(","):
             cities[city.strip().lower().replace("ё", "е")] = name
     return cities
-
-
-_CARD = re.compile(r"\b(?:\d[ -]?){15,18}\d\b")
-
-
-def contact_details(text: str) -> set[str]:
-    """Kinds of contact details in a text: phone, email, handle, link, card."""
-    found = set()
-    if not text:
-        return found
-    if _EMAIL.search(text):
-        found.add("email")
-    if _HANDLE.search(_EMAIL.sub(" ", text)):
-        found.add("handle")
-    if _LINK.search(_EMAIL.sub(" ", text)):
-        found.add("link")
-    if _CARD.search(text):
-        found.add("card")
-    elif _PHONE.search(text):
-        found.add("phone")
-    return found

@@ -74,7 +74,7 @@ def kept(value: str, out: str) -> bool:
 
 
 def evaluate_set(labelled: list[dict], clean: list[str]) -> dict:
-    from coach.anonymizer import anonymize
+    from moderation.detector.personal import anonymize
 
     found, total, misses = Counter(), Counter(), []
     for row in labelled:
@@ -103,7 +103,7 @@ def timing(sets: dict) -> dict:
     """µs per message: every message once in a fixed shuffled order after one call that loads the analyzer
     (cold: each word is looked up the first time), then the same again (warm word caches). Wall-clock
     time, and the thread's CPU time, which a machine busy with other work does not inflate."""
-    from coach.anonymizer import anonymize
+    from moderation.detector.personal import anonymize
 
     anonymize("прогрев: Маша, +7 916 123-45-67")
     texts = [row["text"] for s in sets.values() for row in s["labelled"]]

@@ -14,7 +14,6 @@ from telegram.ext import (
     filters,
 )
 
-from accounts.validators import contact_details
 from chats import delivery, hooks, keyboards, selectors, services
 from core import clock, metrics
 from core import hooks as core_hooks
@@ -23,6 +22,7 @@ from core.messaging import call_telegram, flood_wait, render, send
 from core.pseudonym import pseudonymous_ref
 from core.ratelimit import allow
 from core.redis import aconnection
+from moderation.detector.personal import contact_details
 
 log = structlog.get_logger(__name__)
 
@@ -54,6 +54,19 @@ async def _lookup(session_id: int, chat_id: int, message_id: int) -> int | None:
     return int(value) if value else None
 
 
+async def _target(bot, *, tg_id: int, chat_id: int) -> services.RelayTarget | None:
+    """The member's running session, or None after telling them why there is none."""
+    target = await selectors.relay_target(tg_id=tg_id, now=clock.now())
+    if target is not None:
+        return target
+    # No running session on the fast path: the full path ends what is due and says what to tell.
+    decision = await db_call(services.relay_prepare, tg_id=tg_id, is_media=False, count=False)
+    await delivery.deliver(bot, decision.notices)
+    if decision.target is None and not decision.notices:
+        await send(bot, chat_id, "chats/no_session")
+    return decision.target
+
+
 async def relay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A member's message to their partner. The hot path is two statements on the event loop
     (who the partner is; the counters), no thread hop; anything unusual takes the full path."""
@@ -66,29 +79,15 @@ async def relay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await allow(f"relay:{pseudonymous_ref(tg_id)}", limit=MESSAGES_PER_MINUTE, seconds=60):
         await send(context.bot, chat_id, "chats/too_fast")
         return
-    target = await selectors.relay_target(tg_id=tg_id, now=clock.now())
+    target = await _target(context.bot, tg_id=tg_id, chat_id=chat_id)
     if target is None:
-        # No running session: the full path ends what is due and says what to tell the member.
-        decision = await db_call(services.relay_prepare, tg_id=tg_id, is_media=False, count=False)
-        await delivery.deliver(context.bot, decision.notices)
-        if decision.target is None:
-            if not decision.notices:
-                await send(context.bot, chat_id, "chats/no_session")
-            return
-        target = decision.target
+        return
     text = message.text or message.caption or ""
-    if not await hooks.allowed(
-        hooks.Outgoing(
-            context.bot,
-            chat_id,
-            tg_id,
-            message.message_id,
-            text,
-            member_id=target.member_id,
-            session_id=target.session_id,
-            muted_until=target.muted_until,
-        )
-    ):
+    outgoing = hooks.Outgoing(
+        context.bot, chat_id, tg_id, message.message_id, text,
+        member_id=target.member_id, session_id=target.session_id, muted_until=target.muted_until,
+    )  # fmt: skip
+    if not await hooks.allowed(outgoing):
         return
     kinds = contact_details(text)
     if kinds:
@@ -100,53 +99,60 @@ async def relay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             reply_markup=keyboards.held(message.message_id),
         )
         return
-    await _copy(context, chat_id, target, message)
+    await _copy(context.bot, chat_id, target, message)
 
 
-async def _copy(context, chat_id: int, target: services.RelayTarget, message: Message) -> None:
-    if target.partner_tg_id is None:
-        await _partner_gone(context, chat_id, target)
-        return
+async def _copy(bot, chat_id: int, target: services.RelayTarget, message: Message) -> None:
+    """A typed message (any kind) to the partner as a copy, replies kept."""
     reply = None
     if message.reply_to_message:
         twin = await _lookup(target.session_id, chat_id, message.reply_to_message.message_id)
         if twin:
             reply = ReplyParameters(message_id=twin, allow_sending_without_reply=True)
-    try:
-        copy = await flood_wait(
-            "copyMessage",
-            lambda: context.bot.copy_message(
-                chat_id=target.partner_tg_id,
-                from_chat_id=chat_id,
-                message_id=message.message_id,
-                protect_content=target.protect_content,
-                reply_parameters=reply,
-            ),
-        )
-    except Forbidden:
-        await _partner_gone(context, chat_id, target)
-        return
     kind = next((name for name in MEDIA_FIELDS if getattr(message, name, None)), "text")
+    await _deliver(
+        bot, chat_id, target, kind=kind, message_id=message.message_id, text=message.text or message.caption or "",
+        call=lambda: bot.copy_message(
+            chat_id=target.partner_tg_id, from_chat_id=chat_id, message_id=message.message_id,
+            protect_content=target.protect_content, reply_parameters=reply,
+        ),
+        method="copyMessage",
+    )  # fmt: skip
+
+
+async def _deliver(
+    bot,
+    chat_id: int,
+    target: services.RelayTarget,
+    *,
+    kind: str,
+    message_id: int,
+    text: str,
+    call,
+    method: str,
+) -> bool:
+    """The one way a member's words reach the partner: send, count, remember the ids, run the hooks."""
+    if target.partner_tg_id is None:
+        await _partner_gone(bot, chat_id, target)
+        return False
+    try:
+        copy = await flood_wait(method, call)
+    except Forbidden:
+        await _partner_gone(bot, chat_id, target)
+        return False
     metrics.messages_relayed_total.labels(kind).inc()
     await services.relay_count(target=target, is_media=kind != "text", now=clock.now())
-    await _remember(
-        target.session_id,
-        [
-            (chat_id, message.message_id, copy.message_id),
-            (target.partner_tg_id, copy.message_id, message.message_id),
-        ],
-    )
+    if message_id:
+        await _remember(
+            target.session_id,
+            [(chat_id, message_id, copy.message_id), (target.partner_tg_id, copy.message_id, message_id)],
+        )
     await hooks.relayed(
         hooks.Relayed(
-            context.bot,
-            target.session_id,
-            target.member_id,
-            target.partner_member_id,
-            chat_id,
-            message.message_id,
-            message.text or message.caption or "",
+            bot, target.session_id, target.member_id, target.partner_member_id, chat_id, message_id, text
         )
     )
+    return True
 
 
 async def relay_text(bot, *, tg_id: int, chat_id: int, text: str) -> bool:
@@ -154,52 +160,23 @@ async def relay_text(bot, *, tg_id: int, chat_id: int, text: str) -> bool:
 
     Goes through the same checks as a typed message; False when it was not delivered.
     """
-    target = await selectors.relay_target(tg_id=tg_id, now=clock.now())
+    target = await _target(bot, tg_id=tg_id, chat_id=chat_id)
     if target is None:
-        decision = await db_call(services.relay_prepare, tg_id=tg_id, is_media=False, count=False)
-        await delivery.deliver(bot, decision.notices)
-        if decision.target is None:
-            if not decision.notices:
-                await send(bot, chat_id, "chats/no_session")
-            return False
-        target = decision.target
+        return False
     outgoing = hooks.Outgoing(
-        bot,
-        chat_id,
-        tg_id,
-        0,
-        text,
-        member_id=target.member_id,
-        session_id=target.session_id,
-        muted_until=target.muted_until,
-    )
+        bot, chat_id, tg_id, 0, text,
+        member_id=target.member_id, session_id=target.session_id, muted_until=target.muted_until,
+    )  # fmt: skip
     if not await hooks.allowed(outgoing):
         return False
-    if target.partner_tg_id is None:
-        await _partner_gone_bot(bot, chat_id, target)
-        return False
-    try:
-        await flood_wait(
-            "sendMessage",
-            lambda: bot.send_message(
-                chat_id=target.partner_tg_id, text=text, protect_content=target.protect_content
-            ),
-        )
-    except Forbidden:
-        await _partner_gone_bot(bot, chat_id, target)
-        return False
-    await services.relay_count(target=target, is_media=False, now=clock.now())
-    await hooks.relayed(
-        hooks.Relayed(bot, target.session_id, target.member_id, target.partner_member_id, chat_id, 0, text)
-    )
-    return True
+    return await _deliver(
+        bot, chat_id, target, kind="text", message_id=0, text=text,
+        call=lambda: bot.send_message(chat_id=target.partner_tg_id, text=text, protect_content=target.protect_content),
+        method="sendMessage",
+    )  # fmt: skip
 
 
-async def _partner_gone(context, chat_id: int, target: services.RelayTarget) -> None:
-    await _partner_gone_bot(context.bot, chat_id, target)
-
-
-async def _partner_gone_bot(bot, chat_id: int, target: services.RelayTarget) -> None:
+async def _partner_gone(bot, chat_id: int, target: services.RelayTarget) -> None:
     notices = await db_call(
         services.session_end_unreachable, session_id=target.session_id, sender_member_id=target.member_id
     )
@@ -360,30 +337,20 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _copy_held(update: Update, context, message_id: int) -> None:
     """ "Send anyway": copy the held message by its id (its text was never stored)."""
-    chat_id = update.effective_chat.id
-    decision = await db_call(services.relay_prepare, tg_id=update.effective_user.id, is_media=False)
-    target = decision.target
-    if target is None or target.partner_tg_id is None:
-        await send(context.bot, chat_id, "chats/no_session")
+    chat_id, bot = update.effective_chat.id, context.bot
+    target = await _target(bot, tg_id=update.effective_user.id, chat_id=chat_id)
+    if target is None:
         return
-    try:
-        copy = await flood_wait(
-            "copyMessage",
-            lambda: context.bot.copy_message(
-                chat_id=target.partner_tg_id,
-                from_chat_id=chat_id,
-                message_id=message_id,
-                protect_content=target.protect_content,
-            ),
-        )
-    except Forbidden:
-        await _partner_gone(context, chat_id, target)
-        return
-    await _remember(
-        target.session_id,
-        [(chat_id, message_id, copy.message_id), (target.partner_tg_id, copy.message_id, message_id)],
-    )
-    await send(context.bot, chat_id, "chats/held_sent")
+    delivered = await _deliver(
+        bot, chat_id, target, kind="text", message_id=message_id, text="",
+        call=lambda: bot.copy_message(
+            chat_id=target.partner_tg_id, from_chat_id=chat_id, message_id=message_id,
+            protect_content=target.protect_content,
+        ),
+        method="copyMessage",
+    )  # fmt: skip
+    if delivered:
+        await send(bot, chat_id, "chats/held_sent")
 
 
 def register(application: Application) -> None:

@@ -15,12 +15,12 @@ from chats import hooks
 from chats import services as chats_services
 from coach import context as coach_context
 from coach import keyboards, selectors, services, tasks
-from coach.anonymizer import anonymize
 from coach.models import AiHint
 from core import clock
 from core.db import db_call, db_sync
 from core.messaging import edit, render, send
 from core.redis import aconnection
+from moderation.detector.personal import anonymize
 
 log = structlog.get_logger(__name__)
 

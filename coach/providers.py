@@ -19,8 +19,8 @@ import httpx
 import structlog
 from django.conf import settings
 
-from coach.anonymizer import PLACEHOLDER_RE, anonymize
 from moderation import detector
+from moderation.detector.personal import PLACEHOLDER_RE, anonymize
 
 log = structlog.get_logger(__name__)
 

@@ -61,7 +61,7 @@ async def reset() -> None:
 
 
 async def update_claim(*, update_id: int, now: dt.datetime, stale_before: dt.datetime) -> bool:
-    """Async twin of core.services.update_claim (same SQL, same semantics)."""
+    """Mark an update as being processed; False when it was already handled (or is in flight)."""
     async with (await pool()).connection() as conn:
         cursor = await conn.execute(
             f"""

@@ -1,48 +1,18 @@
-"""Webhook bookkeeping: the update dedup mark and the dead-letter table."""
+"""Webhook bookkeeping: the dead-letter table and pruning the dedup marks (claims are taken on the
+event loop, in core.asyncdb)."""
 
 import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from core import clock
 from core.models import DeadLetterUpdate, ProcessedUpdate
 
-# A claim that was never completed (the process died, or the database went away mid-update)
-# can be taken again after this long, so a retried update is not lost.
-STALE_CLAIM = dt.timedelta(seconds=60)
-
 # Content that is dropped from a kept update; names are replaced so the update still parses.
 _DROPPED_KEYS = {"caption", "caption_entities", "poll", "contact", "location", "venue", "quote", "bio"}
 _NAME_KEYS = {"first_name", "last_name", "username", "title"}
-
-
-def update_claim(*, update_id: int) -> bool:
-    """Mark an update as being processed; False when it was already handled (or is in flight)."""
-    now = clock.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {ProcessedUpdate._meta.db_table} (update_id, claimed_at, completed)
-            VALUES (%s, %s, false)
-            ON CONFLICT (update_id) DO UPDATE SET claimed_at = EXCLUDED.claimed_at
-            WHERE {ProcessedUpdate._meta.db_table}.completed = false
-              AND {ProcessedUpdate._meta.db_table}.claimed_at < %s
-            RETURNING update_id
-            """,
-            [update_id, now, now - STALE_CLAIM],
-        )
-        return cursor.fetchone() is not None
-
-
-def update_complete(*, update_id: int) -> None:
-    ProcessedUpdate.objects.filter(update_id=update_id).update(completed=True)
-
-
-def update_release(*, update_id: int) -> None:
-    """Forget a claim so that Telegram's retry of this update is processed."""
-    ProcessedUpdate.objects.filter(update_id=update_id, completed=False).delete()
 
 
 def redact_update(value: Any) -> Any:

@@ -6,6 +6,7 @@ Shared by the webhook view and polling mode so both take the same path.
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import math
 import time
 from dataclasses import dataclass, field
@@ -24,6 +25,9 @@ from core.db import db_call
 from core.messaging import render, retry_after_seconds, send
 
 log = structlog.get_logger("core.webhook")
+# A claim that was never completed (the process died, or the database went away mid-update)
+# can be taken again after this long, so a retried update is not lost.
+STALE_CLAIM = dt.timedelta(seconds=60)
 
 # Errors that mean "our infrastructure is down", not "this update is bad": Telegram retries them.
 INFRA_ERRORS = (
@@ -100,9 +104,7 @@ async def process_update_json(data: dict, *, retry_after: int) -> Outcome:
 
     try:
         now = clock.now()
-        claimed = await asyncdb.update_claim(
-            update_id=update_id, now=now, stale_before=now - services.STALE_CLAIM
-        )
+        claimed = await asyncdb.update_claim(update_id=update_id, now=now, stale_before=now - STALE_CLAIM)
     except INFRA_ERRORS as exc:
         log.warning("webhook.database_unavailable", error=type(exc).__name__)
         metrics.updates_total.labels(kind, "unavailable").inc()

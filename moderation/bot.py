@@ -9,7 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from accounts.services import member_touch
 from chats import delivery as chats_delivery
 from chats import hooks as chats_hooks
-from core import clock
+from core import clock, ratelimit
 from core.db import db_call
 from core.messaging import button, call_telegram, render, send
 from core.pseudonym import pseudonymous_ref
@@ -204,17 +204,10 @@ async def _send_mute(bot, chat_id: int, notice: services.MuteNotice | None, temp
 
 
 async def _strike(member_id: int) -> int:
-    """Count a blocked message in a 10-minute window (Redis; fails open: 1)."""
-    key = f"moderation:strikes:{member_id}"
-    try:
-        pipe = aconnection().pipeline()
-        pipe.set(key, 0, ex=int(services.TOXIC_WINDOW.total_seconds()), nx=True)
-        pipe.incr(key)
-        _, count = await pipe.execute()
-    except Exception as exc:  # noqa: BLE001 - Redis is disposable: warn without counting
-        log.warning("moderation.strikes_unavailable", error=type(exc).__name__)
-        return 1
-    return int(count)
+    """Count a blocked message in a 10-minute window (the one rate limiter's counter)."""
+    return await ratelimit.hit(
+        f"moderation:strikes:{member_id}", seconds=int(services.TOXIC_WINDOW.total_seconds())
+    )
 
 
 async def safety_check(outgoing: chats_hooks.Outgoing) -> bool:

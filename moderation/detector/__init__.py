@@ -35,7 +35,7 @@ def toxic_categories(message: str, *, use_rules: bool = True, use_model: bool = 
         return categories
     folded, words, lemmas = text.read(message)
     # The learned part only holds a message aimed at the partner: venting is not abuse.
-    if not words or not text.addressed(words):
+    if not words or not text.addressed(words) or toxicity.reported_or_joking(message):
         return frozenset()
     score = model.load("toxicity").probability(model.features(words, lemmas, folded))
     return frozenset({"abuse"}) if score >= model.meta("toxicity")["threshold"] else frozenset()

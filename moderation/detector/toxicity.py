@@ -45,9 +45,29 @@ _MAT_ROOTS = (
 )  # fmt: skip
 _MAT_EXCEPTIONS = (
     "бляха", "бляшк", "ебонит", "ебенезер", "мандарин", "мандат", "мандол", "хуэй", "сукон", "сукн",
-    "херувим", "херес", "херсон", "херц", "хергл",
+    "херувим", "херес", "херсон", "херц", "хергл", "сукул", "сучков", "сучок", "сукач", "сукин сын",
 )  # fmt: skip
-_MAT_WORDS = frozenset({"еб", "епт", "ебт"})
+_MAT_WORDS = frozenset(
+    {
+        "еб", "епт", "ебт", "нах", "пздц", "пзд", "мля", "епта", "ёпта", "ептыть", "бл", "пиздос",
+        "ахуе", "охуе", "нахер", "нахрен", "похер", "похуй", "отсоси", "отсосать", "сосни", "жопа",
+        "жопу", "жопой", "жопе", "жоп", "долбоеб", "долбаеб", "долбоебы", "ебанько", "хрень", "хер",
+    }
+)  # fmt: skip
+_MAT_STARTS = (
+    "ахуе",
+    "охуе",
+    "ахуи",
+    "охуи",
+    "долбо",
+    "долба",
+    "пзд",
+    "жоп",
+    "ебан",
+    "нихуя",
+    "похуй",
+    "отсос",
+)
 _LATIN_MAT = re.compile(r"\b(fuck\w*|shit\w*|bitch\w*|motherfuck\w*|cunt|dick(head)?)\b")
 # Letters joined across dots and hyphens inside a word: "ху.й", "п-и-з-д-а".
 _INNER_PUNCT = re.compile(r"(?<=[а-яa-z])[.\-_]+(?=[а-яa-z])")
@@ -101,6 +121,84 @@ _INSULT_LEMMAS = frozenset(
         "отброс",
         "ничтожный",
         "убогий",
+        # the words members actually throw at each other
+        "неудачник",
+        "неудачница",
+        "бездарь",
+        "бездарность",
+        "клоун",
+        "слабак",
+        "тряпка",
+        "истеричка",
+        "чмошник",
+        "олень",
+        "позорище",
+        "ущербный",
+        "конченый",
+        "конченная",
+        "конченый",
+        "нытик",
+        "нытица",
+        "психопатка",
+        "психопат",
+        "баран",
+        "осел",
+        "овца",
+        "никчемный",
+        "бестолочь",
+        "болван",
+        "днище",
+        "лузер",
+        "мямля",
+        "бесхребетный",
+        "лицемерка",
+        "лицемер",
+        "тупорылый",
+        "человечишка",
+        "кретинка",
+        "идиотина",
+        "дурында",
+        "дурачок",
+        "убожество",
+        "деградант",
+        "отсталый",
+        "недоумок",
+        "тупица",
+        "неадекват",
+        "неадекватный",
+        "шизик",
+        "шизофреник",
+        "истеричный",
+        "жирдяй",
+        "жиробас",
+        "уродец",
+        "нищеброд",
+        "лох",
+        "лохушка",
+        "курица",
+        "коза",
+        "козел",
+        "сучка",
+        "свинья",
+        "мразота",
+        "паразит",
+        "пустозвон",
+        "ничтожный",
+        "жалкий",
+        "тупой",
+        "тупая",
+        "дебильный",
+        "кончeный",
+        "чучело",
+        "пугало",
+        "долбоящер",
+        "дятел",
+        "дегенератка",
+        "овощ",
+        "корова",
+        "зануда",
+        "тормоз",
+        "псих",
     ]
 )
 _HATE_LEMMAS = frozenset(
@@ -123,10 +221,67 @@ _HATE_LEMMAS = frozenset(
         "педик",
         "пидорас",
         "нигер",
+        "нерусь",
+        "понаехавший",
+        "понаех",
+        "понаехать",
+        "гомосятина",
+        "лесбуха",
+        "ниггер",
+        "негр",
+        "цыганва",
+        "хиджабница",
+        "чуркобес",
+        "русня",
+        "свинособака",
+        "черножопый",
+        "петушара",
+        "заднеприводный",
+        "православнутый",
+        "жидовня",
+        "хохляндия",
+        "чурбанка",
+        "нацмен",
+        "азер",
+        "чернозадый",
+        "пидор",
+        "педовка",
+        "гейский",
+        "куколд",
+        "рашка",
+        "ватник",
+        "укроп",
+        "бандеровец",
+        "чурек",
+        "армяшка",
+        "узбечка",
+        "чучмечка",
+        "кацапка",
     ]
 )
 _THREAT_VERBS = frozenset(
     [
+        "сломать",
+        "оторвать",
+        "проломить",
+        "выпотрошить",
+        "сжечь",
+        "уничтожить",
+        "подкараулить",
+        "выследить",
+        "вычислить",
+        "пробить",
+        "урыть",
+        "слить",
+        "разослать",
+        "опубликовать",
+        "отомстить",
+        "наказать",
+        "покалечить",
+        "изуродовать",
+        "порвать",
+        "размазать",
+        "свернуть",
         "убить",
         "прибить",
         "зарезать",
@@ -142,6 +297,68 @@ _THREAT_VERBS = frozenset(
 _THREAT_PHRASES = (
     "я тебя найду", "я вас найду", "я тебя достану", "достану тебя", "найду тебя и", "тебе конец", "тебе не жить", "ты пожалеешь", "вы пожалеете", "ты труп", "тебе хана",
     "я знаю где ты живешь", "знаю где ты живешь", "жди гостей",
+    "не поздоровится", "молись чтоб", "молись чтобы", "устрою тебе", "устрою вам", "хана тебе", "тебе хана",
+    "тебе крышка", "считай что тебе", "ты меня еще узнаешь", "будет больно", "по айпи", "по ip", "мы тебя",
+    "найдут в канаве", "узнаю твой", "узнаю где", "твоей семье", "твоим детям", "твоему работодателю",
+    "твои фотки", "твою переписку", "ты пожалеешь", "пожалеешь об этом", "еще пожалеешь", "тебе не жить",
+    "я тебе устрою", "я до тебя доберусь", "доберусь до тебя", "смотри в оба", "оглядывайся", "я тебя достану",
+    "тебя посадят", "сдам тебя", "закопаю", "прибью", "урою",
+)  # fmt: skip
+# Wishing the partner harm, without a swear word: "чтоб ты сдох", "повесься", "желаю тебе смерти".
+_WISH = re.compile(
+    r"\b(чтоб|чтобы|пусть|надеюсь|вот бы|желаю|лучше бы)\b.{0,30}\b(ты|тебя|тебе|тобой|твои|твой|твоя|у тебя|вы|вас|вам)\b"
+    r"|\b(ты|тебя|тебе|вас|вам)\b.{0,20}\b(желаю|надеюсь)\b"
+)
+_HARM_LEMMAS = frozenset(
+    [
+        "умереть", "сдохнуть", "подохнуть", "заболеть", "разбиться", "захлебнуться", "сгореть", "отсохнуть",
+        "парализовать", "ограбить", "избить", "уволить", "посадить", "депортировать", "сбить", "ударить",
+        "мучиться", "страдать", "рак", "смерть", "ад", "мучительный", "поумирать", "сдыхать", "гнить",
+        "пусто", "отказаться", "сгнить", "провалиться", "задохнуться", "никогда", "несчастный", "сломать",
+        "током", "подавиться", "бросить", "остаться", "одиночество", "пожалеть",
+    ]
+)  # fmt: skip
+_WISH_IMPERATIVES = frozenset(
+    [
+        "сдохни", "сдохните", "повесься", "повесьтесь", "сгинь", "сгиньте", "убейся", "убейтесь", "вскройся",
+        "утопись", "умри", "умирай", "удавись", "застрелись", "отравись", "выпились", "самоубейся",
+    ]
+)  # fmt: skip
+_WISH_PHRASES = (
+    "гори в аду", "горите в аду", "таблеток выпей", "выпей таблеток", "наложи на себя руки", "лезвие в руки",
+    "под поезд", "под электричку", "под машину", "с крыши прыгни", "прыгни с крыши", "иди умри", "иди и умри",
+    "иди сдохни", "иди убейся", "вот и иди", "сделай с собой что", "никто не заплачет", "никто не расстроится",
+    "лучше бы ты умер", "лучше бы ты не родился", "лучше бы тебя не было", "мир станет лучше без тебя",
+)  # fmt: skip
+# Dehumanising: the partner as an object, vermin or waste.
+_DEHUMAN_LEMMAS = frozenset(
+    [
+        "биомусор", "мусор", "грязь", "плесень", "глист", "вошь", "таракан", "амеба", "растение", "отброс",
+        "недочеловек", "существо", "скот", "животное", "вещь", "материал", "экземпляр", "брак", "бракованный",
+        "помойка", "навоз", "паразит", "крыса", "червь", "гнида", "говно", "дерьмо", "отход", "пустое",
+        "зараза", "нелюдь", "выродок", "робот", "фикус", "кусок", "место",
+    ]
+)  # fmt: skip
+_DEHUMAN_PHRASES = (
+    "таких как ты", "такие как ты", "таких надо", "ты не человек", "ошибка природы", "тебя родили зря",
+    "тебя надо было", "пустое место", "хуже таракана", "хуже собаки", "хуже крысы", "не должны размножаться",
+    "надо усыплять", "в загон", "место на помойке", "тебе место", "как вошь", "в человеческом обличье",
+)  # fmt: skip
+# Generalising about a group: "все кавказцы звери", "мигранты это мусор".
+_GROUP_LEMMAS = frozenset(
+    [
+        "кавказец", "мусульманин", "еврей", "мигрант", "таджик", "узбек", "цыган", "гей", "транс", "трансгендер",
+        "баба", "мужик", "феминистка", "русский", "украинец", "хохол", "грузин", "армянин", "азербайджанец",
+        "киргиз", "казах", "чеченец", "дагестанец", "негр", "китаец", "атеист", "православный", "верующий",
+        "лесбиянка", "гомосексуалист", "женщина", "мужчина", "приезжий", "беженец", "инвалид", "разведенка",
+    ]
+)  # fmt: skip
+_GROUP_SLURS = frozenset(
+    [
+        "зверь", "животное", "мусор", "террорист", "больной", "раб", "вор", "козел", "тварь", "грязный",
+        "вонючий", "быдло", "скот", "урод", "дикарь", "обезьяна", "паразит", "второсортный", "недочеловек",
+        "болезнь", "лечить", "гореть", "позорить", "портить", "пьянь", "свинья", "должный",
+    ]
 )  # fmt: skip
 _SELF = frozenset(["я", "меня", "мне", "мной", "себя", "себе", "собой"])
 # Words a threat may be built around when the dictionary misreads the verb ("урою" → a name).
@@ -210,19 +427,50 @@ def _is_mat(word: str) -> bool:
         stripped = word.strip("*")
         fills = ("и", "е", "у", "а", "о", "я", "ы", "ю", "ля", "лят")
         return any(_is_mat(stripped.replace("*", fill)) for fill in fills if fill)
-    return any(_MAT.match(variant) for variant in {word, _REPEATS.sub(r"\1", word)})
+    variants = {word, _REPEATS.sub(r"\1", word)}
+    return any(_MAT.match(v) or v.startswith(_MAT_STARTS) for v in variants)
+
+
+# Someone telling what was said to them ("он назвал меня «тупой»") is hurt, not hurting.
+_REPORTING = re.compile(
+    r"\b(сказал|сказала|сказали|написал|написала|написали|назвал|назвала|назвали|обозвал|обозвала|"
+    r"обозвали|крикнул|крикнула|кричал|кричала|бросил|бросила|пробурчал|пробурчала|говорил|говорила|"
+    r"говорят|пишут|писал|писала|орал|орала|заявил|заявила|ответил|ответила|прислал|прислала)\b",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"«[^»]*»|\"[^\"]*\"|“[^”]*”|„[^“”]*[“”]")
+_LAUGH = re.compile(r"\){2,}|😂|🤣|😆|😄|😁|😜|\bах(ах)+|\bха(ха)+|\bхех", re.IGNORECASE)
+
+
+def _unreported(text: str) -> str:
+    """The message without what it reports others said: quotes, and what follows "он написал"."""
+    if not _REPORTING.search(text):
+        return text
+    text = _QUOTED.sub(" ", text)
+    return _REPORTING.split(text, maxsplit=1)[0]
+
+
+def reported_or_joking(text: str) -> bool:
+    """Telling what others said, or laughing along: the learned model must not hold it either."""
+    return bool(_REPORTING.search(text) or _LAUGH.search(text))
 
 
 def classify(text: str) -> Verdict:
     """The verdict on one message (text or caption)."""
     if not text:
         return CLEAN
+    text = _unreported(text)
     folded = _fold(text)
     words = _WORD.findall(folded)
     if not words:
         return CLEAN
     categories = set()
-    if _LATIN_MAT.search(text.lower()) or any(w in _MAT_WORDS or _is_mat(w) for w in words):
+    latin_read = fold_latin(text)
+    if (
+        _LATIN_MAT.search(text.lower())
+        or any(w in _MAT_WORDS or _is_mat(w) for w in words)
+        or (latin_read and any(w in _MAT_WORDS or _is_mat(w) for w in _WORD.findall(latin_read)))
+    ):
         categories.add("obscenity")
     lemmas = [lemma(w.replace("*", "")) for w in words]
     # Aimed at the other person: "ты/вас…", or a short address without "я" ("слушай, урод").
@@ -230,6 +478,9 @@ def classify(text: str) -> Verdict:
     aimed = explicit or (len(words) <= 3 and not any(w in _SELF for w in words))
     if any(lem in _HATE_LEMMAS for lem in lemmas):
         categories.add("hate")
+    if latin_read:  # "ty debil": the lemmas of the Cyrillic reading count too
+        lemmas = lemmas + [lemma(w) for w in _WORD.findall(latin_read)]
+        words = words + _WORD.findall(latin_read)
     if any(
         lem in _INSULT_LEMMAS and (explicit or (aimed and lem not in _INSULT_ADJECTIVES)) for lem in lemmas
     ):
@@ -243,7 +494,34 @@ def classify(text: str) -> Verdict:
         )
     ):
         categories.add("threat")
+    if (
+        any(w in _WISH_IMPERATIVES for w in words)
+        or any(phrase in plain for phrase in _WISH_PHRASES)
+        or (_WISH.search(plain) and any(lem in _HARM_LEMMAS for lem in lemmas))
+    ):
+        categories.add("threat")
+    if any(phrase in plain for phrase in _DEHUMAN_PHRASES) or (
+        explicit and any(lem in _DEHUMAN_LEMMAS for lem in lemmas) and not any(w in _SELF for w in words)
+    ):
+        categories.add("insult")
+    generalising = any(w in ("все", "это", "значит", "всех", "всегда", "такие", "эти", "этих") for w in words)
+    if (
+        generalising
+        and any(lem in _GROUP_LEMMAS for lem in lemmas)
+        and any(lem in _GROUP_SLURS for lem in lemmas)
+    ):
+        categories.add("hate")
+    if _LAUGH.search(text):  # banter among friends: "ты псих))", "задушу в объятиях)))"
+        categories -= {"insult", "threat"}
     return Verdict(frozenset(categories))
+
+
+def fold_latin(text: str) -> str:
+    """A transliterated message ("pizdec", "ty debil") read in Cyrillic; "" when it is not one."""
+    from moderation.detector.text import fold as read_fold
+
+    folded = read_fold(text)
+    return folded if folded != text.lower().replace("ё", "е") else ""
 
 
 def _threat_aimed(words: list[str], lemmas: list[str]) -> bool:

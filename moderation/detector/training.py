@@ -87,7 +87,10 @@ def train_crisis() -> dict:
 def train_toxicity() -> dict:
     rows = training_rows(corpus.toxicity_rows)
     scores = _out_of_fold(rows, "toxic")
-    scores *= np.array([text.addressed(text.read(r.text)[1]) for r in rows])  # as detector.toxic_categories
+    # As detector.toxic_categories: the model speaks only for messages aimed at the partner.
+    scores *= np.array(
+        [text.addressed(text.read(r.text)[1]) and not toxicity.reported_or_joking(r.text) for r in rows]
+    )
     y = np.array([r.label == "toxic" for r in rows])
     ordinary = np.array([r.kind == "ordinary" for r in rows])
     ruled = np.array([toxicity.classify(r.text).toxic for r in rows])

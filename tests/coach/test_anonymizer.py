@@ -7,7 +7,7 @@ anonymizer was tuned on train and dev only. Failures report figures, never test 
 import pytest
 
 from bench.anonymizer import SPLITS, evaluate, load, split_of
-from coach.anonymizer import PLACEHOLDERS, anonymize
+from moderation.detector.personal import PLACEHOLDERS, anonymize
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from coach.anonymizer import PLACEHOLDER_RE
 from coach.providers import MEDICAL_OR_LEGAL, Line, OfflineProvider, OpenAIProvider, catalog, detect
+from moderation.detector.personal import PLACEHOLDER_RE
 from tests.coach.fake_llm import FakeLLM
 
 NOW = 1_000_000.0

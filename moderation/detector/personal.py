@@ -801,3 +801,19 @@ def anonymize(text: str) -> str:
     text = _sub(_CARD, "card", text)
     text = _phones(text)
     return _names(text)
+
+
+def contact_details(text: str) -> set[str]:
+    """Kinds of contact details in a text (phone, email, handle, link, card): the chat's contact
+    guard and the profile checks use the same patterns as the anonymizer, so "a card number"
+    means one thing everywhere."""
+    if not text:
+        return set()
+    found = set()
+    for kind, pattern in (("email", _EMAIL), ("link", _LINK), ("handle", _HANDLE), ("card", _CARD)):
+        if pattern.search(text):
+            found.add(kind)
+            text = pattern.sub(" ", text)
+    if PLACEHOLDERS["phone"] in _phones(text):
+        found.add("phone")
+    return found
