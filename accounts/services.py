@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from accounts import avatars, validators
 from accounts.models import LaterTopic, Member, MemberTopic, Preferences, Topic
+from accounts.notices import Notice
 from core import clock, hooks
 from core.pseudonym import pseudonymous_ref
 
@@ -544,15 +545,6 @@ COLIST_GAP = dt.timedelta(days=1)
 COLIST_WINDOW = dt.timedelta(minutes=30)
 
 
-@dataclass
-class Notice:
-    """One fan-out message: who gets it (tg id only for sending) and what it says."""
-
-    member_id: int
-    tg_id: int
-    context: dict
-
-
 def _reachable_onboarded():
     return Member.objects.filter(
         onboarding_step=Step.DONE, unreachable_since__isnull=True, tg_id__isnull=False
@@ -591,7 +583,9 @@ def digest_claim(*, limit: int) -> list[Notice]:
             titles = list(
                 Topic.objects.filter(pk__in=topic_ids).order_by("order").values_list("title", flat=True)
             )
-            notices.append(Notice(member.pk, member.tg_id, {"count": count, "topics": titles}))
+            notices.append(
+                Notice(member.pk, "accounts/digest", {"count": count, "topics": titles}, "accounts.digest")
+            )
     return notices
 
 
@@ -640,7 +634,9 @@ def colist_claim(*, limit: int) -> list[Notice]:
             if searchers_by_topic.get(later.topic_id, set()) - {member.pk}
         ]
         if titles:
-            notices.append(Notice(member.pk, member.tg_id, {"topics": titles}))
+            notices.append(
+                Notice(member.pk, "accounts/colist_notice", {"topics": titles}, "accounts.colist_notice")
+            )
     Preferences.objects.filter(member_id__in=[n.member_id for n in notices]).update(colist_notified_at=now)
     return notices
 

@@ -14,7 +14,8 @@ from telegram.ext import (
     filters,
 )
 
-from chats import delivery, hooks, keyboards, selectors, services
+from accounts.notices import deliver
+from chats import hooks, keyboards, selectors, services
 from core import clock, metrics
 from core import hooks as core_hooks
 from core.db import db_call
@@ -61,7 +62,7 @@ async def _target(bot, *, tg_id: int, chat_id: int) -> services.RelayTarget | No
         return target
     # No running session on the fast path: the full path ends what is due and says what to tell.
     decision = await db_call(services.relay_prepare, tg_id=tg_id, is_media=False, count=False)
-    await delivery.deliver(bot, decision.notices)
+    await deliver(bot, decision.notices)
     if decision.target is None and not decision.notices:
         await send(bot, chat_id, "chats/no_session")
     return decision.target
@@ -181,7 +182,7 @@ async def _partner_gone(bot, chat_id: int, target: services.RelayTarget) -> None
         services.session_end_unreachable, session_id=target.session_id, sender_member_id=target.member_id
     )
     if notices:
-        await delivery.deliver(bot, notices)
+        await deliver(bot, notices)
     else:
         await send(bot, chat_id, "chats/ended_unreachable", {"ask_rating": False})
 
@@ -293,11 +294,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await query.answer(render("chats/stale"))
             return
         await query.answer()
-        await delivery.deliver(context.bot, notices)
+        await deliver(context.bot, notices)
     elif action == "extend" and parts[2].isdigit():
         notices = await db_call(_extend_by_tg, tg_id, int(parts[2]))
         await query.answer(None if notices else render("chats/stale"))
-        await delivery.deliver(context.bot, notices)
+        await deliver(context.bot, notices)
     elif action == "keep":
         await query.answer()
         await send(context.bot, chat_id, "chats/kept")
@@ -322,7 +323,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif action in ("again", "againyes", "againno") and parts[2].isdigit():
         outcome = await db_call(_again_by_tg, tg_id, action, int(parts[2]))
         await query.answer()
-        await delivery.deliver(context.bot, outcome.notices)
+        await deliver(context.bot, outcome.notices)
         if outcome.reason not in ("started", "declined"):
             await send(context.bot, chat_id, f"chats/again_{outcome.reason}")
     elif action in ("send", "drop") and parts[2].isdigit():

@@ -57,15 +57,5 @@ def extend(session_id: int) -> Markup:
     return Markup([[Button(button("chats.extend"), callback_data=f"chats:extend:{session_id}")]])
 
 
-def for_notice(notice):
-    if notice.keyboard == "rate":
-        return rate(notice.keyboard_arg)
-    if notice.keyboard == "extend":
-        return extend(notice.keyboard_arg)
-    if notice.keyboard == "again":
-        return again_invite(notice.keyboard_arg)
-    return None
-
-
 def again_only(session_id: int) -> Markup:
     return Markup([[Button(button("chats.again"), callback_data=f"chats:again:{session_id}")]])

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 
 from accounts.models import Member, Preferences
+from accounts.notices import Notice
 from accounts.services import member_touch
 from chats.models import ChatSession, Rating
 from core import asyncdb, clock, hooks
@@ -24,15 +25,6 @@ RATING_PRIOR_MEAN, RATING_PRIOR_WEIGHT = 0.5, 3
 def chat_length() -> dt.timedelta:
     """How long a new conversation lasts before the timer: CHAT_DEFAULT_HOURS, within 24–72 h."""
     return dt.timedelta(hours=min(max(settings.CHAT_DEFAULT_HOURS, 24), 72))
-
-
-@dataclass
-class Notice:
-    member_id: int
-    template: str
-    context: dict = field(default_factory=dict)
-    keyboard: str = ""  # "rate" | ""
-    keyboard_arg: int | None = None
 
 
 @dataclass
@@ -144,7 +136,7 @@ def _end(session: ChatSession, *, by_member_id: int | None, reason: str, now: dt
                 member_id,
                 template,
                 {"by_me": member_id == by_member_id, "ask_rating": ask_rating},
-                keyboard="rate" if ask_rating else "",
+                keyboard="chats.rate" if ask_rating else "",
                 keyboard_arg=session.pk,
             )
         )
@@ -248,7 +240,7 @@ def sessions_sweep() -> list[Notice]:
                     member_id,
                     "chats/ending_soon",
                     {"can_extend": can_extend},
-                    "extend" if can_extend else "",
+                    "chats.extend" if can_extend else "",
                     session.pk,
                 )
             )
@@ -375,7 +367,7 @@ def reconnect_request(*, session_id: int, member_id: int) -> ReconnectOutcome:
                 partner_id,
                 "chats/again_invite",
                 {"pseudonym": me.pseudonym, "started_at": session.started_at},
-                keyboard="again",
+                keyboard="chats.again_invite",
                 keyboard_arg=mine.pk,
             )
         ],

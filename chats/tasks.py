@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
-from chats import delivery, services
+from accounts.notices import Notice, deliver
+from chats import services
 from config.telegram import build_bot
 
 
 async def _send(notices) -> None:
     async with build_bot() as bot:
-        await delivery.deliver(bot, notices, pace=True)
+        await deliver(bot, notices, pace=True)
 
 
 def sessions_sweep() -> int:
@@ -20,5 +21,5 @@ def sessions_sweep() -> int:
 
 
 def notify(notices: list[dict]) -> int:
-    asyncio.run(_send([services.Notice(**n) for n in notices]))
+    asyncio.run(_send([Notice(**n) for n in notices]))
     return len(notices)

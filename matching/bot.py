@@ -6,11 +6,12 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from accounts import services as accounts_services
+from accounts.notices import deliver
 from core.db import db_call
 from core.messaging import render, send
 from core.pseudonym import pseudonymous_ref
 from core.ratelimit import allow
-from matching import delivery, keyboards, services
+from matching import keyboards, selectors, services
 from matching.tasks import enqueue_round
 
 FIND_PER_HOUR = 10
@@ -69,7 +70,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await query.answer(render(f"matching/stale_{outcome.reason}"), show_alert=True)
         else:
             await query.answer()
-        await delivery.deliver(context.bot, outcome.notices)
+        await deliver(context.bot, outcome.notices, prepare=selectors.notice_context)
     elif action == "widen" and arg.isdigit():
         widened = await db_call(services.search_widen, member_id=member.pk, search_id=int(arg))
         await query.answer()

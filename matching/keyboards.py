@@ -21,13 +21,3 @@ def proposal(proposal_id: int) -> Markup:
 
 def widen(search_id: int) -> Markup:
     return Markup([[Button(button("matching.widen"), callback_data=f"matching:widen:{search_id}")]])
-
-
-def for_notice(notice):
-    if notice.keyboard == "searching":
-        return searching()
-    if notice.keyboard == "proposal":
-        return proposal(notice.keyboard_arg)
-    if notice.keyboard == "widen":
-        return widen(notice.keyboard_arg)
-    return None

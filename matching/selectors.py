@@ -20,27 +20,21 @@ def preview_card(*, partner: Member, shared_topic_ids: list[int]) -> dict:
     }
 
 
-def notices_for_delivery(notices) -> list[tuple[int, object]]:
-    """(chat id, notice with its context filled in) for reachable members, in order."""
-    ids = {n.member_id for n in notices} | {
-        n.context.get("partner_id") for n in notices if n.context.get("partner_id")
-    }
-    members = {m.pk: m for m in Member.objects.filter(pk__in=ids)}
-    out = []
+def notice_context(notices, members: dict) -> None:
+    """accounts.notices.deliver's `prepare`: the partner's preview card on a proposal, the
+    partner's pseudonym elsewhere (filled at sending time, after the round committed)."""
     for notice in notices:
-        member = members.get(notice.member_id)
-        if member is None or not member.is_reachable or member.tg_id is None:
+        partner = members.get(notice.context.get("partner_id"))
+        if partner is None:
             continue
         if notice.template == "matching/proposal":
             proposal = Proposal.objects.get(pk=notice.context["proposal_id"])
             notice.context["partner"] = preview_card(
-                partner=members[notice.context["partner_id"]], shared_topic_ids=proposal.shared_topic_ids
+                partner=partner, shared_topic_ids=proposal.shared_topic_ids
             )
             notice.context["minutes"] = 5
-        elif notice.context.get("partner_id"):
-            notice.context["partner_pseudonym"] = members[notice.context["partner_id"]].pseudonym
-        out.append((member.tg_id, notice))
-    return out
+        else:
+            notice.context["partner_pseudonym"] = partner.pseudonym
 
 
 def waiting_count() -> int:

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from accounts.models import Member, Preferences, Topic
+from accounts.notices import Notice
 from chats import services as chats_services
 from chats.models import ChatSession
 from core import clock, metrics
@@ -33,17 +34,6 @@ RECENT_PARTNER_COOLDOWN = dt.timedelta(days=7)
 HONEST_AFTER_REQUEUES = 2
 # Cards of a proposal not marked sent this long after the round are sent again by the sweep.
 CARDS_GRACE = dt.timedelta(seconds=20)
-
-
-@dataclass
-class Notice:
-    """A message for a member: the template, its context and which keyboard to attach."""
-
-    member_id: int
-    template: str
-    context: dict = field(default_factory=dict)
-    keyboard: str = ""  # "searching", "proposal", "widen", "" (none)
-    keyboard_arg: int | None = None
 
 
 @dataclass
@@ -362,8 +352,8 @@ def proposal_decide(*, proposal_id: int, member_id: int, accept: bool) -> Outcom
         _requeue(mine, now, first=False)
         _requeue(theirs, now, first=True)
         return Outcome(True, "declined", [
-            Notice(member_id, "matching/declined_you", keyboard="searching"),
-            Notice(other_id, "matching/declined_other", keyboard="searching"),
+            Notice(member_id, "matching/declined_you", keyboard="matching.searching"),
+            Notice(other_id, "matching/declined_other", keyboard="matching.searching"),
         ])  # fmt: skip
     if proposal.decision_a == proposal.decision_b == Proposal.Decision.ACCEPTED:
         match, session = _confirm(proposal, mine, theirs, now)
@@ -432,7 +422,7 @@ def _expire(proposal: Proposal, now: dt.datetime) -> list[Notice]:
                 if search.requeues >= HONEST_AFTER_REQUEUES
                 else "matching/requeued"
             )
-            notices.append(Notice(search.member_id, template, keyboard="searching"))
+            notices.append(Notice(search.member_id, template, keyboard="matching.searching"))
         else:
             _end_search(search, SearchRequest.Status.CANCELLED, now)
             notices.append(Notice(search.member_id, "matching/proposal_expired_silent"))
@@ -445,7 +435,7 @@ def _proposal_cards(proposal_id: int, member_a_id: int, member_b_id: int) -> lis
             me,
             "matching/proposal",
             {"partner_id": other, "proposal_id": proposal_id},
-            "proposal",
+            "matching.proposal",
             proposal_id,
         )
         for me, other in ((member_a_id, member_b_id), (member_b_id, member_a_id))
@@ -454,7 +444,7 @@ def _proposal_cards(proposal_id: int, member_a_id: int, member_b_id: int) -> lis
 
 def proposal_cards_sent(*, notices: list[Notice]) -> int:
     """Record that the preview cards among `notices` reached Telegram."""
-    ids = [notice.keyboard_arg for notice in notices if notice.keyboard == "proposal"]
+    ids = [notice.keyboard_arg for notice in notices if notice.keyboard == "matching.proposal"]
     if not ids:
         return 0
     return Proposal.objects.filter(pk__in=ids, cards_sent_at__isnull=True).update(cards_sent_at=clock.now())
@@ -501,7 +491,9 @@ def sweep() -> list[Notice]:
         search.widen_offered_at = now
         search.save(update_fields=["widen_offered_at"])
         notices.append(
-            Notice(search.member_id, "matching/widen_offer", keyboard="widen", keyboard_arg=search.pk)
+            Notice(
+                search.member_id, "matching/widen_offer", keyboard="matching.widen", keyboard_arg=search.pk
+            )
         )
     return notices
 

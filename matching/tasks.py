@@ -8,12 +8,12 @@ import datetime as dt
 import django_rq
 import structlog
 from rq import Retry
-from telegram.error import RetryAfter
 
+from accounts.notices import deliver
 from config.telegram import build_bot
 from core import metrics
 from core.db import db_call
-from matching import delivery, selectors, services
+from matching import selectors, services
 
 log = structlog.get_logger(__name__)
 ROUND_EVERY = dt.timedelta(seconds=5)
@@ -33,8 +33,11 @@ def enqueue_round() -> None:
 async def _send(notices) -> None:
     """Send the notices; preview cards are marked sent (the sweep re-sends unmarked ones)."""
     async with build_bot() as bot:
-        await delivery.deliver(bot, notices, pace=True)
-    await db_call(services.proposal_cards_sent, notices=notices)
+        unsent = await deliver(bot, notices, pace=True, prepare=selectors.notice_context)
+    if unsent:
+        log.warning("matching.flood_wait", unsent=len(unsent))
+    kept = {id(n) for n in unsent}
+    await db_call(services.proposal_cards_sent, notices=[n for n in notices if id(n) not in kept])
 
 
 def matching_round() -> int:
@@ -42,10 +45,7 @@ def matching_round() -> int:
     django_rq.get_connection("default").delete(_SCHEDULED_KEY)
     with metrics.matching_round_seconds.time():
         notices = services.sweep() + services.round_run()
-    try:
-        asyncio.run(_send(notices))
-    except RetryAfter as exc:
-        log.warning("matching.flood_wait", retry_after=str(exc.retry_after))
+    asyncio.run(_send(notices))
     connection = django_rq.get_connection("default")
     if selectors.waiting_count() and connection.set(
         "matching:round:next", "1", nx=True, ex=ROUND_EVERY.seconds

@@ -6,8 +6,8 @@ import structlog
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
+from accounts.notices import deliver
 from accounts.services import member_touch
-from chats import delivery as chats_delivery
 from chats import hooks as chats_hooks
 from core import clock, ratelimit
 from core.db import db_call
@@ -38,7 +38,7 @@ async def block(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not outcome.ok:
         await send(context.bot, chat_id, "moderation/no_partner")
         return
-    await chats_delivery.deliver(context.bot, outcome.notices)
+    await deliver(context.bot, outcome.notices)
     await send(context.bot, chat_id, "moderation/blocked")
 
 
