@@ -14,6 +14,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 django_application = get_asgi_application()
 
+from moderation import detector  # noqa: E402 - after Django is set up
+
+# The safety detector's dictionaries and weights load at process start, not in the first
+# member's message (pymorphy3 alone takes about a second).
+detector.warm()
+
 from core.asgi import LeanASGIHandler, route_lean_paths  # noqa: E402 - needs Django set up
 
 application = route_lean_paths(full=django_application, lean=LeanASGIHandler())

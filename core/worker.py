@@ -41,6 +41,7 @@ class Worker(RQWorker):
         for module in PRELOAD:
             importlib.import_module(module)
         importlib.import_module("config.telegram").tls_context()
+        importlib.import_module("moderation.detector").warm()  # dictionaries and weights, once
 
     @property
     def dequeue_timeout(self) -> int:
