@@ -86,7 +86,11 @@ def toxicity_report(split: str) -> None:
         print(f"\ntoxicity · {split}: no rows")
         return
     print(f"\ntoxicity · {split} ({len(rows)} messages)")
-    for name, flags in {"rules+model": {}, "rules only": {"use_model": False}, "model only": {"use_rules": False}}.items():
+    for name, flags in {
+        "rules+model": {},
+        "rules only": {"use_model": False},
+        "model only": {"use_rules": False},
+    }.items():
         flagged = [bool(toxic_categories(r.text, **flags)) for r in rows]
         pos = [f for f, r in zip(flagged, rows, strict=True) if r.label == "toxic"]
         neg = [f for f, r in zip(flagged, rows, strict=True) if r.label != "toxic"]
@@ -127,7 +131,9 @@ def cost() -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--dev", action="store_true", help="the dev split only (tuning)")
     args = parser.parse_args()
 
