@@ -30,7 +30,7 @@ from telegram.ext import (
     filters,
 )
 
-from accounts import keyboards, selectors, services, validators
+from accounts import keyboards, onboarding, selectors, services, validators
 from accounts.models import Member
 from core import clock
 from core import hooks as core_hooks
@@ -89,7 +89,7 @@ class Turn:
 
     member: Member
     was_onboarded: bool
-    outcome: services.Outcome | None = None
+    outcome: onboarding.Outcome | None = None
     stale: bool = False
     result: Any = None
     route: str = ""
@@ -99,10 +99,10 @@ class Turn:
 def _apply(turn: Turn, work: Callable[[Member], Any]) -> None:
     try:
         result = work(turn.member)
-    except services.StaleAction:
+    except onboarding.StaleAction:
         turn.stale = True
         return
-    if isinstance(result, services.Outcome):
+    if isinstance(result, onboarding.Outcome):
         turn.outcome, turn.member = result, result.member
     elif isinstance(result, Member):
         turn.member = result
@@ -127,7 +127,7 @@ async def _run(update: Update, work: Callable[[Member], Any] | None = None, *, v
 
 def _editing(member: Member) -> str:
     """The profile field the member is editing ("" when none)."""
-    awaiting = services.awaiting_now(member)
+    awaiting = onboarding.awaiting_now(member)
     return awaiting.removeprefix("accounts:edit_") if awaiting.startswith("accounts:edit_") else ""
 
 
@@ -225,7 +225,7 @@ async def _send_topics(bot, chat_id: int, view: dict) -> None:
         bot,
         chat_id,
         "accounts/ask_topics",
-        {"min": services.TOPICS_MIN, "max": services.TOPICS_MAX},
+        {"min": onboarding.TOPICS_MIN, "max": onboarding.TOPICS_MAX},
         reply_markup=keyboards.topics(view["topics"], view["selected"]),
     )
 
@@ -247,7 +247,7 @@ def _colist_markup(view: dict):
 
 async def _send_colist(bot, chat_id: int, view: dict) -> None:
     await send(
-        bot, chat_id, "accounts/ask_colist", {"max": services.COLIST_MAX}, reply_markup=_colist_markup(view)
+        bot, chat_id, "accounts/ask_colist", {"max": onboarding.COLIST_MAX}, reply_markup=_colist_markup(view)
     )
 
 
@@ -287,7 +287,7 @@ async def _after_step(bot, chat_id: int, turn: Turn) -> None:
 
 
 def _clear_awaiting(member: Member) -> Member:
-    return services.awaiting_clear(member_id=member.pk)
+    return onboarding.awaiting_clear(member_id=member.pk)
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -350,12 +350,12 @@ async def mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def _stale(member: Member) -> Member:
-    raise services.StaleAction("button")
+    raise onboarding.StaleAction("button")
 
 
 def _require_onboarded(member: Member) -> Member:
     if not member.is_onboarded:
-        raise services.StaleAction("profile")
+        raise onboarding.StaleAction("profile")
     return member
 
 
@@ -368,59 +368,59 @@ def _button_work(action: str, args: list[str]) -> Callable[[Member], Any] | None
     """The service a button asks for (None: nothing to change)."""
     arg = args[0] if args else ""
     if action == "rules" and arg == "ok":
-        return lambda m: services.rules_accept(member_id=m.pk)
+        return lambda m: onboarding.rules_accept(member_id=m.pk)
     if action == "adult" and arg in ("yes", "no"):
-        confirm = services.adult_confirm if arg == "yes" else services.adult_decline
+        confirm = onboarding.adult_confirm if arg == "yes" else onboarding.adult_decline
         return lambda m: confirm(member_id=m.pk)
     if action == "tz" and arg == "other":
-        return lambda m: services.timezone_ask_other(member_id=m.pk)
+        return lambda m: onboarding.timezone_ask_other(member_id=m.pk)
     if action == "tz" and arg:
-        return lambda m: services.timezone_set(member_id=m.pk, value=arg)
+        return lambda m: onboarding.timezone_set(member_id=m.pk, value=arg)
     if action == "topic" and arg.isdigit():
-        return lambda m: services.topic_toggle(member_id=m.pk, topic_id=int(arg), selected=_wanted(args))
+        return lambda m: onboarding.topic_toggle(member_id=m.pk, topic_id=int(arg), selected=_wanted(args))
     if action == "topics" and arg == "done":
-        return lambda m: services.topics_confirm(member_id=m.pk)
+        return lambda m: onboarding.topics_confirm(member_id=m.pk)
     if action in ("exp", "av") and arg:
         toggle, confirm = (
-            (services.expectation_toggle, services.expectations_confirm)
+            (onboarding.expectation_toggle, onboarding.expectations_confirm)
             if action == "exp"
-            else (services.availability_toggle, services.availability_confirm)
+            else (onboarding.availability_toggle, onboarding.availability_confirm)
         )
         if arg == "done":
             return lambda m: confirm(member_id=m.pk)
         return lambda m: toggle(member_id=m.pk, value=arg, selected=_wanted(args))
     if action == "country" and arg:
-        return lambda m: services.country_set(member_id=m.pk, value=arg)
+        return lambda m: onboarding.country_set(member_id=m.pk, value=arg)
     if action == "sens" and arg:
-        return lambda m: services.sensitivity_set(member_id=m.pk, value=arg)
+        return lambda m: onboarding.sensitivity_set(member_id=m.pk, value=arg)
     if action == "cards" and arg == "done" and len(args) == 2:
-        return lambda m: services.safety_cards_seen(member_id=m.pk, onboarding=args[1] == "o")
+        return lambda m: onboarding.safety_cards_seen(member_id=m.pk, onboarding=args[1] == "o")
     if action == "cards" and arg == "open":
         return None
     if action == "cards" and arg.isdigit() and 1 <= int(arg) <= keyboards.SAFETY_CARDS and len(args) == 2:
         return None
     if action == "later" and arg.isdigit():
-        return lambda m: services.later_topic_toggle(
+        return lambda m: onboarding.later_topic_toggle(
             member_id=m.pk, topic_id=int(arg), selected=_wanted(args)
         )
     if action == "later" and arg == "notify":
-        return lambda m: services.colist_notify_toggle(member_id=m.pk, on=_wanted(args))
+        return lambda m: onboarding.colist_notify_toggle(member_id=m.pk, on=_wanted(args))
     if action == "later" and arg == "done":
-        return lambda m: services.colist_confirm(member_id=m.pk)
+        return lambda m: onboarding.colist_confirm(member_id=m.pk)
     if action == "avatar" and arg == "new":
-        return lambda m: services.avatar_regenerate(member_id=m.pk)
+        return lambda m: onboarding.avatar_regenerate(member_id=m.pk)
     if action == "unsub" and arg in ("digest", "colist"):
-        return lambda m: services.notices_unsubscribe(member_id=m.pk, what=arg)
+        return lambda m: onboarding.notices_unsubscribe(member_id=m.pk, what=arg)
     if action == "bio" and arg == "skip":
-        return lambda m: services.bio_set(member_id=m.pk, text=None)
+        return lambda m: onboarding.bio_set(member_id=m.pk, text=None)
     if action == "profile":
         return _require_onboarded
     if action == "edit" and arg == "cancel":
         return _clear_awaiting
     if action == "edit" and arg:
-        return lambda m: services.profile_edit_start(member_id=m.pk, what=arg)
+        return lambda m: onboarding.profile_edit_start(member_id=m.pk, what=arg)
     if action == "pref" and arg:
-        return lambda m: services.preference_toggle(member_id=m.pk, what=arg, on=_wanted(args))
+        return lambda m: onboarding.preference_toggle(member_id=m.pk, what=arg, on=_wanted(args))
     if action == "delete" and arg == "2" and len(args) == 3 and args[1].isdigit() and args[2].isdigit():
         asked_for, asked_at = int(args[1]), dt.datetime.fromtimestamp(int(args[2]), tz=dt.UTC)
         return lambda m: services.member_erase_confirmed(
@@ -451,9 +451,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if turn.outcome is not None and not turn.outcome.ok:
         reason = turn.outcome.reason
-        limits = {"min": services.TOPICS_MIN, "max": services.TOPICS_MAX}
+        limits = {"min": onboarding.TOPICS_MIN, "max": onboarding.TOPICS_MAX}
         if reason == "colist_too_many":
-            limits["max"] = services.COLIST_MAX
+            limits["max"] = onboarding.COLIST_MAX
         await query.answer(_plain(f"accounts/invalid/{reason}", limits), show_alert=True)
         return
     await query.answer(_plain("accounts/saved") if action == "pref" else None)
@@ -544,9 +544,9 @@ async def _start_search(update: Update, context) -> None:
 # -- free text ----------------------------------------------------------------------------------
 
 _TEXT_STEPS = {
-    Step.PSEUDONYM: lambda m, text: services.pseudonym_set(member_id=m.pk, text=text),
-    Step.TIMEZONE: lambda m, text: services.timezone_set(member_id=m.pk, value=text),
-    Step.BIO: lambda m, text: services.bio_set(member_id=m.pk, text=text),
+    Step.PSEUDONYM: lambda m, text: onboarding.pseudonym_set(member_id=m.pk, text=text),
+    Step.TIMEZONE: lambda m, text: onboarding.timezone_set(member_id=m.pk, value=text),
+    Step.BIO: lambda m, text: onboarding.bio_set(member_id=m.pk, text=text),
 }
 
 
@@ -556,16 +556,16 @@ def _message_turn(*, tg_id: int, text: str | None) -> Turn:
     member = services.member_touch(tg_id=tg_id)
     turn = Turn(member, was_onboarded=member.is_onboarded)
     if member.is_onboarded:
-        awaiting = services.awaiting_now(member)
+        awaiting = onboarding.awaiting_now(member)
         if not awaiting:
             if member.awaiting:  # the wait lapsed: this is an ordinary message again
-                turn.member = services.awaiting_clear(member_id=member.pk)
+                turn.member = onboarding.awaiting_clear(member_id=member.pk)
             turn.route = "pass"
             return turn
         app = awaiting.split(":", 1)[0]
         if app != "accounts":
             if app not in core_hooks.awaiting_input:
-                turn.member = services.awaiting_clear(member_id=member.pk)
+                turn.member = onboarding.awaiting_clear(member_id=member.pk)
                 turn.route = "pass"
             else:
                 turn.route = "handoff"

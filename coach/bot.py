@@ -10,6 +10,7 @@ from asgiref.sync import sync_to_async
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
+from accounts import onboarding
 from accounts import services as accounts_services
 from chats import hooks
 from chats import services as chats_services
@@ -34,7 +35,7 @@ def _coach_set(*, tg_id: int, on: bool | None) -> dict | None:
     if not member.is_onboarded:
         return None
     if on is not None and on != member.coach_opt_in:
-        member = accounts_services.preference_toggle(member_id=member.pk, what="coach", on=on)
+        member = onboarding.preference_toggle(member_id=member.pk, what="coach", on=on)
     session_id = chats_services.active_session_id(member_id=member.pk)
     if session_id is not None:
         coach_context.forget_eligible(session_id=session_id)
@@ -55,7 +56,7 @@ async def _answer(update: Update, context, on: bool | None, *, message_id: int |
     chat_id = update.effective_chat.id
     try:
         state = await db_call(_coach_set, tg_id=update.effective_user.id, on=on)
-    except accounts_services.StaleAction:
+    except onboarding.StaleAction:
         state = None
     if state is None:
         await send(context.bot, chat_id, "coach/not_onboarded")

@@ -28,11 +28,16 @@ class Outcome:
     notices: list = field(default_factory=list)
     session_id: int | None = None
     report_id: int | None = None
+    ended: bool = False  # the report or block ended the conversation
 
 
-def _recent_session(member_id: int) -> ChatSession | None:
-    """The member's active session, or the last one that ended less than 24 h ago."""
+def _recent_session(member_id: int, session_id: int | None = None) -> ChatSession | None:
+    """The member's active session, or the last one that ended less than 24 h ago; with
+    `session_id` (a button on that conversation's intro), that one if it still qualifies."""
     sessions = ChatSession.objects.filter(Q(member_a_id=member_id) | Q(member_b_id=member_id))
+    recent = Q(status=ChatSession.Status.ACTIVE) | Q(ended_at__gte=clock.now() - REPORT_WINDOW)
+    if session_id is not None:
+        return sessions.filter(recent, pk=session_id).first()
     active = sessions.filter(status=ChatSession.Status.ACTIVE).first()
     if active:
         return active
@@ -40,10 +45,11 @@ def _recent_session(member_id: int) -> ChatSession | None:
 
 
 @transaction.atomic
-def block_partner(*, tg_id: int) -> Outcome:
-    """/block: end the chat, never match the pair again; only the blocker is told."""
+def block_partner(*, tg_id: int, session_id: int | None = None) -> Outcome:
+    """/block (or «Заблокировать» on a conversation's intro): end the chat, never match the pair
+    again; only the blocker is told."""
     member = member_touch(tg_id=tg_id)
-    session = _recent_session(member.pk)
+    session = _recent_session(member.pk, session_id)
     if session is None:
         return Outcome(False, "no_partner")
     partner_id = session.member_b_id if session.member_a_id == member.pk else session.member_a_id
@@ -57,10 +63,10 @@ def block_partner(*, tg_id: int) -> Outcome:
 
 
 @transaction.atomic
-def report_session(*, tg_id: int) -> Outcome:
-    """/report: which conversation the report would be about."""
+def report_session(*, tg_id: int, session_id: int | None = None) -> Outcome:
+    """/report (or «Пожаловаться» on an intro): which conversation the report would be about."""
     member = member_touch(tg_id=tg_id)
-    session = _recent_session(member.pk)
+    session = _recent_session(member.pk, session_id)
     if session is None:
         return Outcome(False, "no_partner")
     return Outcome(True, session_id=session.pk)
@@ -91,7 +97,17 @@ def report_create(
     metrics.reports_total.labels(reason).inc()
     if reason == Report.Reason.DANGER:
         _alert_on_commit("report", report.pk)
-    return Outcome(True, reason, session_id=session.pk, report_id=report.pk)
+    # Report / block / auto-break (spec Must): a report ends the conversation it is about; the
+    # partner hears a neutral ending. Matching keeps the pair apart unless the report is dismissed.
+    ended = session.status == ChatSession.Status.ACTIVE
+    notices = (
+        chats_services.session_end(
+            member_id=member.pk, session_id=session.pk, reason=ChatSession.EndReason.REPORTED
+        )
+        if ended
+        else []
+    )
+    return Outcome(True, reason, notices, session_id=session.pk, report_id=report.pk, ended=ended)
 
 
 # --- member safety: filters, automatic mute, crisis flags, appeals -------------------------------
@@ -223,7 +239,7 @@ def _appealable(member_id: int, sanction_id: int) -> tuple[Sanction | None, str]
 @transaction.atomic
 def appeal_start(*, tg_id: int, sanction_id: int) -> AppealOutcome:
     """The «Обжаловать» button: the member's next message is the appeal."""
-    from accounts.services import awaiting_set
+    from accounts.onboarding import awaiting_set
 
     member = member_touch(tg_id=tg_id)
     sanction, refusal = _appealable(member.pk, sanction_id)
@@ -235,7 +251,7 @@ def appeal_start(*, tg_id: int, sanction_id: int) -> AppealOutcome:
 
 @transaction.atomic
 def appeal_create(*, member_id: int, sanction_id: int, text: str) -> AppealOutcome:
-    from accounts.services import awaiting_clear
+    from accounts.onboarding import awaiting_clear
 
     awaiting_clear(member_id=member_id)
     sanction, refusal = _appealable(member_id, sanction_id)
@@ -370,7 +386,7 @@ def appeal_decide(*, appeal_id: int, overturn: bool, note: str, by) -> Appeal:
 @transaction.atomic
 def report_comment_start(*, tg_id: int, report_id: int) -> bool:
     """«Добавить комментарий»: the member's next message is the comment (their own report only)."""
-    from accounts.services import awaiting_set
+    from accounts.onboarding import awaiting_set
 
     member = member_touch(tg_id=tg_id)
     if not Report.objects.filter(pk=report_id, reporter=member, comment="").exists():
@@ -381,7 +397,7 @@ def report_comment_start(*, tg_id: int, report_id: int) -> bool:
 
 @transaction.atomic
 def report_comment_save(*, member_id: int, report_id: int, text: str) -> bool:
-    from accounts.services import awaiting_clear
+    from accounts.onboarding import awaiting_clear
 
     awaiting_clear(member_id=member_id)
     return bool(Report.objects.filter(pk=report_id, reporter_id=member_id).update(comment=text[:500]))
