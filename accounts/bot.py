@@ -364,71 +364,167 @@ def _wanted(args: list[str]) -> bool | None:
     return {"1": True, "0": False}.get(args[1]) if len(args) > 1 else None
 
 
-def _button_work(action: str, args: list[str]) -> Callable[[Member], Any] | None:
-    """The service a button asks for (None: nothing to change)."""
-    arg = args[0] if args else ""
-    if action == "rules" and arg == "ok":
-        return lambda m: onboarding.rules_accept(member_id=m.pk)
-    if action == "adult" and arg in ("yes", "no"):
-        confirm = onboarding.adult_confirm if arg == "yes" else onboarding.adult_decline
-        return lambda m: confirm(member_id=m.pk)
-    if action == "tz" and arg == "other":
-        return lambda m: onboarding.timezone_ask_other(member_id=m.pk)
-    if action == "tz" and arg:
-        return lambda m: onboarding.timezone_set(member_id=m.pk, value=arg)
-    if action == "topic" and arg.isdigit():
-        return lambda m: onboarding.topic_toggle(member_id=m.pk, topic_id=int(arg), selected=_wanted(args))
-    if action == "topics" and arg == "done":
-        return lambda m: onboarding.topics_confirm(member_id=m.pk)
-    if action in ("exp", "av") and arg:
-        toggle, confirm = (
-            (onboarding.expectation_toggle, onboarding.expectations_confirm)
-            if action == "exp"
-            else (onboarding.availability_toggle, onboarding.availability_confirm)
-        )
-        if arg == "done":
-            return lambda m: confirm(member_id=m.pk)
-        return lambda m: toggle(member_id=m.pk, value=arg, selected=_wanted(args))
-    if action == "country" and arg:
-        return lambda m: onboarding.country_set(member_id=m.pk, value=arg)
-    if action == "sens" and arg:
-        return lambda m: onboarding.sensitivity_set(member_id=m.pk, value=arg)
-    if action == "cards" and arg == "done" and len(args) == 2:
-        return lambda m: onboarding.safety_cards_seen(member_id=m.pk, onboarding=args[1] == "o")
-    if action == "cards" and arg == "open":
-        return None
-    if action == "cards" and arg.isdigit() and 1 <= int(arg) <= keyboards.SAFETY_CARDS and len(args) == 2:
-        return None
-    if action == "later" and arg.isdigit():
-        return lambda m: onboarding.later_topic_toggle(
-            member_id=m.pk, topic_id=int(arg), selected=_wanted(args)
-        )
-    if action == "later" and arg == "notify":
-        return lambda m: onboarding.colist_notify_toggle(member_id=m.pk, on=_wanted(args))
-    if action == "later" and arg == "done":
-        return lambda m: onboarding.colist_confirm(member_id=m.pk)
-    if action == "avatar" and arg == "new":
-        return lambda m: onboarding.avatar_regenerate(member_id=m.pk)
-    if action == "unsub" and arg in ("digest", "colist"):
-        return lambda m: onboarding.notices_unsubscribe(member_id=m.pk, what=arg)
-    if action == "bio" and arg == "skip":
-        return lambda m: onboarding.bio_set(member_id=m.pk, text=None)
-    if action == "profile":
-        return _require_onboarded
-    if action == "edit" and arg == "cancel":
-        return _clear_awaiting
-    if action == "edit" and arg:
-        return lambda m: onboarding.profile_edit_start(member_id=m.pk, what=arg)
-    if action == "pref" and arg:
-        return lambda m: onboarding.preference_toggle(member_id=m.pk, what=arg, on=_wanted(args))
-    if action == "delete" and arg == "2" and len(args) == 3 and args[1].isdigit() and args[2].isdigit():
-        asked_for, asked_at = int(args[1]), dt.datetime.fromtimestamp(int(args[2]), tz=dt.UTC)
-        return lambda m: services.member_erase_confirmed(
-            member_id=m.pk, asked_for=asked_for, asked_at=asked_at
-        )
-    if action == "delete" and arg in ("1", "no"):
-        return None
-    return _stale
+@dataclass(frozen=True)
+class Tap:
+    """One button tap being answered: who, where, and what the service did."""
+
+    bot: Any
+    chat_id: int
+    message_id: int
+    turn: Turn
+    args: list[str]
+
+    @property
+    def arg(self) -> str:
+        return self.args[0] if self.args else ""
+
+    @property
+    def mode(self) -> str:
+        return self.args[1] if len(self.args) > 1 else ""
+
+
+@dataclass(frozen=True)
+class Route:
+    """One kind of accounts button: when it applies, the service it calls, how the bot answers."""
+
+    action: str
+    applies: Callable[[list[str]], bool]
+    work: Callable[[list[str]], Callable[[Member], Any] | None]
+    reply: Callable[[Tap], Any]
+
+
+def _member(call: Callable[..., Any], **params: Any) -> Callable[[list[str]], Callable[[Member], Any]]:
+    """A service called with the member id and `params` (values may be functions of the args)."""
+    return lambda args: (
+        lambda m: call(member_id=m.pk, **{k: v(args) if callable(v) else v for k, v in params.items()})
+    )
+
+
+def _arg(args: list[str]) -> str:
+    return args[0] if args else ""
+
+
+def _is(*values: str) -> Callable[[list[str]], bool]:
+    return lambda args: _arg(args) in values
+
+
+def _digit(args: list[str]) -> bool:
+    return _arg(args).isdigit()
+
+
+def _any_arg(args: list[str]) -> bool:
+    return bool(_arg(args))
+
+
+def _nothing(args: list[str]) -> None:
+    return None
+
+
+async def _edit_markup(tap: Tap, markup) -> None:
+    await call_telegram(
+        tap.chat_id,
+        "editMessageReplyMarkup",
+        lambda: tap.bot.edit_message_reply_markup(
+            chat_id=tap.chat_id, message_id=tap.message_id, reply_markup=markup
+        ),
+    )
+
+
+async def _cards_done(tap: Tap) -> None:
+    if tap.turn.was_onboarded or tap.mode == "h":
+        await edit(tap.bot, tap.chat_id, tap.message_id, "accounts/cards_closed")
+    else:
+        await _after_step(tap.bot, tap.chat_id, tap.turn)
+
+
+async def _card(tap: Tap) -> None:
+    member = tap.turn.member
+    during_onboarding = not member.is_onboarded and member.onboarding_step == Step.SAFETY and tap.mode == "o"
+    await send_safety_card(
+        tap.bot, tap.chat_id, int(tap.arg), onboarding=during_onboarding, message_id=tap.message_id
+    )
+
+
+async def _colist_saved(tap: Tap) -> None:
+    await send(tap.bot, tap.chat_id, "accounts/saved_long")
+    await _show_profile(tap.bot, tap.chat_id, tap.turn.view)
+
+
+async def _delete_asked(tap: Tap) -> None:
+    markup = keyboards.delete_second(tap.turn.member.pk, int(clock.now().timestamp()))
+    await send(tap.bot, tap.chat_id, "accounts/delete_confirm_again", reply_markup=markup)
+
+
+def _erase_confirmed(args: list[str]) -> Callable[[Member], Any]:
+    asked_for, asked_at = int(args[1]), dt.datetime.fromtimestamp(int(args[2]), tz=dt.UTC)
+    return lambda m: services.member_erase_confirmed(member_id=m.pk, asked_for=asked_for, asked_at=asked_at)
+
+
+def _sent(template: str) -> Callable[[Tap], Any]:
+    return lambda tap: send(tap.bot, tap.chat_id, template)
+
+
+def _next(tap: Tap):
+    return _after_step(tap.bot, tap.chat_id, tap.turn)
+
+
+def _again(tap: Tap):
+    return ask_again(tap.bot, tap.chat_id, tap.turn)
+
+
+def _profile(tap: Tap):
+    return _show_profile(tap.bot, tap.chat_id, tap.turn.view, message_id=tap.message_id)
+
+
+_TOGGLED = {
+    "topic": lambda tap: keyboards.topics(tap.turn.view["topics"], tap.turn.view["selected"]),
+    "exp": lambda tap: keyboards.expectations(tap.turn.member.expectations),
+    "av": lambda tap: keyboards.availability(tap.turn.member.availability),
+    "later": lambda tap: _colist_markup(tap.turn.view),
+}
+
+
+def _toggled(action: str) -> Callable[[Tap], Any]:
+    return lambda tap: _edit_markup(tap, _TOGGLED[action](tap))
+
+
+# Every accounts button, in one table: the first route whose action and arguments match is
+# the one; anything else is a stale button.
+ROUTES = (
+    Route("rules", _is("ok"), _member(onboarding.rules_accept), lambda t: ask_step(t.bot, t.chat_id, t.turn.member, t.turn.view)),
+    Route("adult", _is("yes"), _member(onboarding.adult_confirm), lambda t: ask_step(t.bot, t.chat_id, t.turn.member, t.turn.view)),
+    Route("adult", _is("no"), _member(onboarding.adult_decline), _sent("accounts/underage")),
+    Route("tz", _is("other"), _member(onboarding.timezone_ask_other), _sent("accounts/ask_timezone_text")),
+    Route("tz", _any_arg, _member(onboarding.timezone_set, value=_arg), _next),
+    Route("topic", _digit, _member(onboarding.topic_toggle, topic_id=lambda a: int(_arg(a)), selected=_wanted), _toggled("topic")),
+    Route("topics", _is("done"), _member(onboarding.topics_confirm), _next),
+    Route("exp", _is("done"), _member(onboarding.expectations_confirm), _next),
+    Route("exp", _any_arg, _member(onboarding.expectation_toggle, value=_arg, selected=_wanted), _toggled("exp")),
+    Route("av", _is("done"), _member(onboarding.availability_confirm), _next),
+    Route("av", _any_arg, _member(onboarding.availability_toggle, value=_arg, selected=_wanted), _toggled("av")),
+    Route("country", _any_arg, _member(onboarding.country_set, value=_arg), _next),
+    Route("sens", _any_arg, _member(onboarding.sensitivity_set, value=_arg), _next),
+    Route("cards", lambda a: _arg(a) == "done" and len(a) == 2, _member(onboarding.safety_cards_seen, onboarding=lambda a: a[1] == "o"), _cards_done),
+    Route("cards", _is("open"), _nothing, lambda t: send_safety_card(t.bot, t.chat_id, 1, onboarding=False)),
+    Route("cards", lambda a: _digit(a) and 1 <= int(a[0]) <= keyboards.SAFETY_CARDS and len(a) == 2, _nothing, _card),
+    Route("later", _digit, _member(onboarding.later_topic_toggle, topic_id=lambda a: int(_arg(a)), selected=_wanted), _toggled("later")),
+    Route("later", _is("notify"), _member(onboarding.colist_notify_toggle, on=_wanted), _toggled("later")),
+    Route("later", _is("done"), _member(onboarding.colist_confirm), _colist_saved),
+    Route("avatar", _is("new"), _member(onboarding.avatar_regenerate), _profile),
+    Route("unsub", _is("digest", "colist"), _member(onboarding.notices_unsubscribe, what=_arg), lambda t: edit(t.bot, t.chat_id, t.message_id, f"accounts/{t.arg}_unsubscribed")),
+    Route("bio", _is("skip"), _member(onboarding.bio_set, text=None), _next),
+    Route("profile", lambda a: True, lambda a: _require_onboarded, _again),
+    Route("edit", _is("cancel"), lambda a: _clear_awaiting, _again),
+    Route("edit", _any_arg, _member(onboarding.profile_edit_start, what=_arg), lambda t: ask_edit(t.bot, t.chat_id, t.turn.member, t.turn.view, t.arg)),
+    Route("pref", _any_arg, _member(onboarding.preference_toggle, what=_arg, on=_wanted), _profile),
+    Route("delete", lambda a: _arg(a) == "2" and len(a) == 3 and a[1].isdigit() and a[2].isdigit(), _erase_confirmed, _sent("accounts/deleted")),
+    Route("delete", _is("1"), _nothing, _delete_asked),
+    Route("delete", _is("no"), _nothing, _sent("accounts/delete_cancelled")),
+)  # fmt: skip
+
+
+def _route(action: str, args: list[str]) -> Route | None:
+    return next((r for r in ROUTES if r.action == action and r.applies(args)), None)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -439,10 +535,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer()
         await _start_search(update, context)
         return
+    route = _route(action, args)
     erasing = action == "delete" and args[:1] == ["2"]
-    turn = await _run(update, _button_work(action, args), view=not erasing)
+    turn = await _run(update, route.work(args) if route else _stale, view=not erasing)
     bot, chat_id = context.bot, update.effective_chat.id
-    if turn.stale:
+    if turn.stale or route is None:
         await query.answer(_plain("accounts/stale_button"))
         if action == "delete":
             await send(bot, chat_id, "accounts/delete_expired")
@@ -457,75 +554,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(_plain(f"accounts/invalid/{reason}", limits), show_alert=True)
         return
     await query.answer(_plain("accounts/saved") if action == "pref" else None)
-    await _button_reply(
-        update, context, turn, action, args[0] if args else "", args[1] if len(args) > 1 else ""
-    )
-
-
-async def _button_reply(update: Update, context, turn: Turn, action: str, arg: str, mode: str = "") -> None:
-    bot, chat_id = context.bot, update.effective_chat.id
-    message_id = update.callback_query.message.message_id
-    member = turn.member
-    if action == "adult" and arg == "no":
-        await send(bot, chat_id, "accounts/underage")
-    elif action == "tz" and arg == "other":
-        await send(bot, chat_id, "accounts/ask_timezone_text")
-    elif action in ("topic", "exp", "av") and arg != "done":
-        if action == "topic":
-            markup = keyboards.topics(turn.view["topics"], turn.view["selected"])
-        elif action == "exp":
-            markup = keyboards.expectations(member.expectations)
-        else:
-            markup = keyboards.availability(member.availability)
-        await call_telegram(
-            chat_id,
-            "editMessageReplyMarkup",
-            lambda: bot.edit_message_reply_markup(
-                chat_id=chat_id, message_id=message_id, reply_markup=markup
-            ),
-        )
-    elif action == "later" and arg != "done":
-        markup = _colist_markup(turn.view)
-        await call_telegram(
-            chat_id,
-            "editMessageReplyMarkup",
-            lambda: bot.edit_message_reply_markup(
-                chat_id=chat_id, message_id=message_id, reply_markup=markup
-            ),
-        )
-    elif action == "later":
-        await send(bot, chat_id, "accounts/saved_long")
-        await _show_profile(bot, chat_id, turn.view)
-    elif action == "cards" and arg == "open":
-        await send_safety_card(bot, chat_id, 1, onboarding=False)
-    elif action == "cards" and arg.isdigit():
-        onboarding = not member.is_onboarded and member.onboarding_step == Step.SAFETY and mode == "o"
-        await send_safety_card(bot, chat_id, int(arg), onboarding=onboarding, message_id=message_id)
-    elif action == "cards":
-        if turn.was_onboarded or mode == "h":
-            await edit(bot, chat_id, message_id, "accounts/cards_closed")
-        else:
-            await _after_step(bot, chat_id, turn)
-    elif action == "unsub":
-        await edit(bot, chat_id, message_id, f"accounts/{arg}_unsubscribed")
-    elif action in ("rules", "adult"):
-        await ask_step(bot, chat_id, member, turn.view)
-    elif action in ("tz", "country", "topics", "exp", "sens", "av", "bio"):
-        await _after_step(bot, chat_id, turn)
-    elif action == "profile" or (action == "edit" and arg == "cancel"):
-        await ask_again(bot, chat_id, turn)
-    elif action == "edit":
-        await ask_edit(bot, chat_id, member, turn.view, arg)
-    elif action in ("pref", "avatar"):
-        await _show_profile(bot, chat_id, turn.view, message_id=message_id)
-    elif action == "delete":
-        if arg == "1":
-            markup = keyboards.delete_second(member.pk, int(clock.now().timestamp()))
-            await send(bot, chat_id, "accounts/delete_confirm_again", reply_markup=markup)
-        elif arg == "2":
-            await send(bot, chat_id, "accounts/deleted")
-        else:
-            await send(bot, chat_id, "accounts/delete_cancelled")
+    await route.reply(Tap(bot, chat_id, query.message.message_id, turn, args))
 
 
 async def _start_search(update: Update, context) -> None:
