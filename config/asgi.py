@@ -14,11 +14,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 django_application = get_asgi_application()
 
-from moderation import detector  # noqa: E402 - after Django is set up
+from core import hooks  # noqa: E402 - after Django is set up
 
-# The safety detector's dictionaries and weights load at process start, not in the first
+# Dictionaries and weights (the safety detector's) load at process start, not in the first
 # member's message (pymorphy3 alone takes about a second).
-detector.warm()
+hooks.process_started()
 
 from core.asgi import LeanASGIHandler, route_lean_paths  # noqa: E402 - needs Django set up
 

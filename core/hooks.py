@@ -23,6 +23,9 @@ before_relay: list[Callable[[Any], Awaitable[bool]]] = []
 after_relay: list[Callable[[Any], Awaitable[None]]] = []
 # After a member rated a session: (bot, chat_id, member tg id, session_id, score).
 after_rating: list[Callable[[Any, int, int, int, int], Awaitable[None]]] = []
+# When a web or worker process starts (not management commands): load what the first member's
+# update must not wait for (dictionaries, model weights).
+process_start: list[Callable[[], None]] = []
 # Free text an app asked a member for (Member.awaiting = "<app>:<what>"), by app prefix.
 awaiting_input: dict[str, Callable[[Any, Any, Any], Awaitable[None]]] = {}
 
@@ -35,3 +38,9 @@ def connect(hooks: list, hook: Callable, *, first: bool = False) -> None:
         hooks.insert(0, hook)
     else:
         hooks.append(hook)
+
+
+def process_started() -> None:
+    """Run the process_start hooks (config.asgi and the rq worker call this once)."""
+    for hook in process_start:
+        hook()

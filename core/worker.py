@@ -7,6 +7,8 @@ import importlib
 from django.conf import settings
 from rq import Worker as RQWorker
 
+from core import hooks
+
 # Imported once in the worker, so a work horse (a fork per job) starts with them loaded instead of
 # importing numpy, python-telegram-bot and the app's jobs again for every job.
 PRELOAD = (
@@ -41,7 +43,7 @@ class Worker(RQWorker):
         for module in PRELOAD:
             importlib.import_module(module)
         importlib.import_module("config.telegram").tls_context()
-        importlib.import_module("moderation.detector").warm()  # dictionaries and weights, once
+        hooks.process_started()  # dictionaries and weights, once, before any job forks
 
     @property
     def dequeue_timeout(self) -> int:

@@ -9,7 +9,7 @@ class ModerationConfig(AppConfig):
 
     def ready(self) -> None:
         from core import hooks
-        from moderation import crisis
+        from moderation import crisis, detector
         from moderation.bot import on_awaited, partner_guidance, safety_check
         from moderation.roles import sync_role_permissions
 
@@ -19,3 +19,4 @@ class ModerationConfig(AppConfig):
         hooks.connect(hooks.after_relay, partner_guidance, first=True)
         hooks.connect(hooks.session_ended, crisis.session_ended)
         hooks.awaiting_input["moderation"] = on_awaited
+        hooks.connect(hooks.process_start, detector.warm)
