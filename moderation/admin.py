@@ -13,9 +13,19 @@ from django.utils.html import format_html
 
 from core import clock
 from core.admin_filters import DateRangeFilter
-from moderation import services
-from moderation.models import AlertChat, Appeal, Block, Hotline, Report, SafetyFlag, Sanction
-from moderation.roles import is_moderator, mark_reauthenticated, moderator_users, recently_authenticated
+from moderation import selectors, services
+from moderation.forms import MEASURES, SanctionForm, initial_reason
+from moderation.models import (
+    AlertChat,
+    Appeal,
+    Block,
+    Hotline,
+    Report,
+    SafetyFlag,
+    Sanction,
+    SanctionReason,
+)
+from moderation.roles import is_moderator, moderator_users
 
 # How long a case may wait before it is overdue: urgent ones an hour, others a day.
 SLA_URGENT, SLA_NORMAL = dt.timedelta(hours=1), dt.timedelta(hours=24)
@@ -218,44 +228,6 @@ class SafetyFlagAdmin(TriageMixin, admin.ModelAdmin):
         return obj.member.ref
 
 
-class SanctionForm(forms.ModelForm):
-    choice = forms.ChoiceField(
-        label="мера",
-        choices=[
-            ("warn", "Предупреждение"),
-            ("mute_1h", "Ограничить на 1 час"),
-            ("mute_24h", "Ограничить на 24 часа"),
-            ("mute_7d", "Ограничить на 7 дней"),
-            ("ban_7d", "Заблокировать на 7 дней"),
-            ("ban_30d", "Заблокировать на 30 дней"),
-            ("ban_forever", "Заблокировать навсегда"),
-            ("lift", "Снять ограничения"),
-        ],
-    )
-
-    password = forms.CharField(
-        label="ваш пароль",
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="Блокировка просит пароль, если вы входили больше 15 минут назад.",
-    )
-    request = None  # set per request by SanctionAdmin.get_form
-
-    class Meta:
-        model = Sanction
-        fields = ("member", "choice", "reason", "report", "flag")
-
-    def clean(self):
-        data = super().clean()
-        if str(data.get("choice", "")).startswith("ban") and not recently_authenticated(self.request):
-            if not self.request.user.check_password(data.get("password") or ""):
-                self.add_error("password", "Чтобы заблокировать участника, подтвердите вход своим паролем.")
-            else:
-                mark_reauthenticated(self.request)
-        return data
-
-
 @admin.register(Sanction)
 class SanctionAdmin(admin.ModelAdmin):
     list_display = ("id", "kind", "member_ref", "until", "created_by", "created_at", "appeal_state")
@@ -268,8 +240,19 @@ class SanctionAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = SanctionForm
-            return type("SanctionFormFor", (super().get_form(request, obj, **kwargs),), {"request": request})
+            reasons = selectors.sanction_reasons(case_reason=self._case_reason(request))
+            attrs = {"request": request, "reasons": reasons}
+            return type("SanctionFormFor", (super().get_form(request, obj, **kwargs),), attrs)
         return super().get_form(request, obj, **kwargs)
+
+    @staticmethod
+    def _case_reason(request) -> str:
+        """What the report or flag the sanction answers is about (?report=… or ?flag=… links)."""
+        params = request.POST or request.GET
+        for name, model, field in (("report", Report, "reason"), ("flag", SafetyFlag, "kind")):
+            if str(params.get(name, "")).isdigit():
+                return model.objects.filter(pk=params[name]).values_list(field, flat=True).first() or ""
+        return ""
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:  # a decision on record is not edited: apply a new one (or lift)
@@ -278,7 +261,7 @@ class SanctionAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ("member", "choice", "reason", "report", "flag", "password")
+            return ("member", "choice", "canned", "reason", "report", "flag", "password")
         return [f.name for f in Sanction._meta.fields if f.name != "id"]
 
     def get_changeform_initial_data(self, request):
@@ -287,8 +270,13 @@ class SanctionAdmin(admin.ModelAdmin):
         for name in ("member", "report", "flag"):
             if name in initial and not str(initial[name]).isdigit():
                 del initial[name]
-        if "member" in initial:
-            initial["choice"] = services.escalation_for(int(initial["member"]))
+        if initial.get("choice") not in dict(MEASURES):  # a link may name the measure (lift)
+            initial.pop("choice", None)
+            if "member" in initial:
+                initial["choice"] = services.escalation_for(int(initial["member"]))
+        if "choice" in initial:
+            reasons = selectors.sanction_reasons(case_reason=self._case_reason(request))
+            initial |= initial_reason(reasons, initial["choice"])
         return initial
 
     def save_model(self, request, obj, form, change):
@@ -303,9 +291,7 @@ class SanctionAdmin(admin.ModelAdmin):
             flag=form.cleaned_data.get("flag"),
         )
         obj.pk = sanction.pk
-        suggestion = dict(SanctionForm.base_fields["choice"].choices)[
-            services.escalation_for(sanction.member_id)
-        ]
+        suggestion = dict(MEASURES)[services.escalation_for(sanction.member_id)]
         messages.info(request, f"Участник будет уведомлён. Следующая мера по истории: {suggestion.lower()}.")
 
     def has_delete_permission(self, request, obj=None):
@@ -319,6 +305,25 @@ class SanctionAdmin(admin.ModelAdmin):
     def appeal_state(self, obj):
         appeal = getattr(obj, "appeal", None)
         return appeal.get_status_display() if appeal else "—"
+
+
+@admin.register(SanctionReason)
+class SanctionReasonAdmin(admin.ModelAdmin):
+    """The canned reasons the case page offers: moderators keep the wording members read."""
+
+    list_display = ("text", "kind_label", "case_label", "order", "is_active")
+    list_editable = ("order", "is_active")
+    list_filter = ("is_active", "kind", "case_reason")
+    search_fields = ("text",)
+    fields = ("text", "kind", "case_reason", "order", "is_active")
+
+    @admin.display(description="мера", ordering="kind")
+    def kind_label(self, reason):
+        return reason.get_kind_display() or "любая"
+
+    @admin.display(description="к какому случаю", ordering="case_reason")
+    def case_label(self, reason):
+        return reason.get_case_reason_display() or "любой"
 
 
 class AppealForm(forms.ModelForm):

@@ -233,6 +233,48 @@ class Sanction(models.Model):
         return f"{self.get_kind_display()} #{self.pk}"
 
 
+class SanctionReason(models.Model):
+    """A canned reason moderators pick on the case page: the text the member reads, edited by staff.
+
+    Blank `kind` fits every measure; blank `case_reason` fits every case. The case page prefills the
+    most specific active one for the case and the suggested measure.
+    """
+
+    # What a case is about: a report's reason or a safety flag's kind (their codes do not overlap).
+    CASE_REASONS = [(value, f"жалоба: {label.lower()}") for value, label in Report.Reason.choices] + [
+        (value, f"сигнал: {label.lower()}") for value, label in SafetyFlag.Kind.choices
+    ]
+
+    kind = models.CharField(
+        "мера",
+        max_length=5,
+        choices=Sanction.Kind.choices,
+        blank=True,
+        help_text="Пусто — подходит к любой мере.",
+    )
+    case_reason = models.CharField(
+        "к какому случаю",
+        max_length=10,
+        choices=CASE_REASONS,
+        blank=True,
+        help_text="Пусто — подходит к любой жалобе и сигналу.",
+    )
+    text = models.CharField("текст (его прочтёт участник)", max_length=500)
+    order = models.PositiveSmallIntegerField("порядок", default=0)
+    is_active = models.BooleanField("предлагать", default=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = "причину меры"
+        verbose_name_plural = "причины мер"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "case_reason", "text"], name="uniq_sanction_reason_text")
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class Appeal(models.Model):
     """A member's one-message appeal against a sanction, decided by a moderator in admin."""
 

@@ -18,6 +18,7 @@ MODERATOR_FULL_MODELS = {
     "moderation.hotline",
     "accounts.topic",
     "moderation.sanction",
+    "moderation.sanctionreason",
     "moderation.alertchat",
 }
 # Custom permissions ("<app>.<codename>") only moderators hold.

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from moderation.models import Hotline
+from moderation.models import Hotline, Report, SafetyFlag, Sanction, SanctionReason
 
 DEFAULT_COUNTRY = "RU"  # the members' main market, for those who have not chosen a country yet
 INTERNATIONAL = "ZZ"
@@ -43,3 +43,55 @@ def crisis_step_stats(start: dt.datetime, end: dt.datetime) -> list[dict]:
     )
     labels = dict(CrisisStep.Tier.choices)
     return [{**row, "label": labels[row["tier"]]} for row in rows]
+
+
+def sanction_reasons(*, case_reason: str = "", kind: str = "") -> list[SanctionReason]:
+    """Active canned reasons for a case, the best first: those that fit the measure, the case's own,
+    the measure's own, then in staff's order. The first one is the one to prefill.
+
+    `case_reason` is a report's reason or a flag's kind; `kind` a Sanction.Kind (blank: any).
+    """
+    rows = SanctionReason.objects.filter(is_active=True, case_reason__in={case_reason, ""})
+    return sorted(
+        rows, key=lambda r: (r.kind not in (kind, ""), r.case_reason != case_reason, r.kind != kind)
+    )
+
+
+def member_summary(member) -> dict:
+    """A member's case file at a glance: measures in force, reports both ways, flags, blocks, talks.
+
+    Refs and counts only (analysts read it too); the open cases link to their case pages.
+    """
+    from django.db.models import Q
+
+    from chats.models import ChatSession
+
+    sanctions = member.sanctions.select_related("created_by", "appeal").order_by("-created_at")
+    muted, banned = member.is_muted(), member.is_banned()
+    # The columns carry the effect; the latest mute or ban is the decision behind it.
+    in_force = [
+        sanction
+        for kind, active in ((Sanction.Kind.BAN, banned), (Sanction.Kind.MUTE, muted))
+        if active and (sanction := sanctions.filter(kind=kind).first()) is not None
+    ]
+    open_ = ("new", "in_review")
+    return {
+        "member": member,
+        "muted": muted,
+        "banned": banned,
+        "in_force": in_force,
+        "sanctions": sanctions[:5],
+        "sanction_count": sanctions.count(),
+        "appeals_pending": member.appeals.filter(status="pending").count(),
+        "reports_against": member.reports_received.count(),
+        "reports_against_open": list(member.reports_received.filter(status__in=open_).order_by("created_at")),
+        "reports_made": member.reports_made.count(),
+        "reports_made_dismissed": member.reports_made.filter(status=Report.Status.DISMISSED).count(),
+        "flags": member.safety_flags.count(),
+        "flags_open": list(member.safety_flags.filter(status__in=SafetyFlag.OPEN).order_by("-severity")),
+        "blocked_by": member.blocks_received.count(),
+        "blocks_made": member.blocks_made.count(),
+        "sessions": ChatSession.objects.filter(Q(member_a=member) | Q(member_b=member)).count(),
+        "ratings": member.ratings_count,
+        "helpfulness": member.helpfulness,
+    }

@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -22,9 +22,10 @@ from django.urls import reverse
 
 from core import clock
 from moderation import exports, kpis, selectors, services
-from moderation.admin import SanctionForm, age_badge, audit, readable_details
+from moderation.admin import age_badge, audit, readable_details
+from moderation.forms import CaseForm, initial_reason
 from moderation.models import Appeal, Report, SafetyFlag
-from moderation.roles import is_moderator, mark_reauthenticated, recently_authenticated
+from moderation.roles import is_moderator
 
 log = structlog.get_logger(__name__)
 
@@ -247,74 +248,6 @@ def export_csv(request, name: str):
 
 # One case page per report or safety flag: the evidence, who is involved, the actions in place.
 CASES = {"report": Report, "flag": SafetyFlag}
-# What the member reads as the reason, prefilled by what the report says (staff may edit it).
-DEFAULT_REASONS = {
-    "danger": "Угрозы и опасные сообщения в разговоре",
-    "abuse": "Оскорбления и давление на собеседника",
-    "spam": "Спам или реклама",
-    "other": "Нарушение правил сообщества",
-    "toxicity": "Оскорбления и грубые слова в разговоре",
-    "crisis": "Нарушение правил сообщества",
-    "reports": "Повторные жалобы собеседников",
-    "manual": "Нарушение правил сообщества",
-}
-
-
-class CaseForm(forms.Form):
-    """What a moderator does with a case: take it, close it with a measure, resolve or dismiss it."""
-
-    action = forms.ChoiceField(
-        choices=[("take", "взять"), ("measure", "мера"), ("resolve", "решено"), ("dismiss", "отклонить")]
-    )
-    measure = forms.ChoiceField(
-        label="мера", choices=SanctionForm.base_fields["choice"].choices, required=False
-    )
-    reason = forms.CharField(label="причина (её прочтёт участник)", max_length=500, required=False)
-    note = forms.CharField(label="почему отклонено", max_length=500, required=False)
-    take_over = forms.BooleanField(required=False)
-    password = forms.CharField(label="ваш пароль", required=False, strip=False, widget=forms.PasswordInput)
-
-    def __init__(self, *args, request, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.request = request
-
-    def clean(self):
-        data = super().clean()
-        action = data.get("action")
-        if action == "measure":
-            if not data.get("measure"):
-                self.add_error("measure", "Выберите меру.")
-            if not (data.get("reason") or "").strip():
-                self.add_error("reason", "Участник прочтёт причину: она нужна.")
-            if str(data.get("measure")).startswith("ban") and not recently_authenticated(self.request):
-                if not self.request.user.check_password(data.get("password") or ""):
-                    self.add_error(
-                        "password", "Чтобы заблокировать участника, подтвердите вход своим паролем."
-                    )
-                else:
-                    mark_reauthenticated(self.request)
-        if action == "dismiss" and not (data.get("note") or "").strip():
-            self.add_error("note", "Напишите, почему жалоба отклонена.")
-        return data
-
-
-def _member_summary(member) -> dict:
-    from chats.models import ChatSession
-
-    return {
-        "member": member,
-        "muted": member.is_muted(),
-        "banned": member.is_banned(),
-        "sanctions": member.sanctions.order_by("-created_at")[:5],
-        "sanction_count": member.sanctions.count(),
-        "reports_against": member.reports_received.count(),
-        "reports_made": member.reports_made.count(),
-        "reports_made_dismissed": member.reports_made.filter(status="dismissed").count(),
-        "flags": member.safety_flags.count(),
-        "sessions": ChatSession.objects.filter(Q(member_a=member) | Q(member_b=member)).count(),
-        "ratings": member.ratings_count,
-        "helpfulness": member.helpfulness,
-    }
 
 
 def _next_case(current) -> str | None:
@@ -351,10 +284,14 @@ def case(request, kind: str, pk: int):
     _require(request, f"moderation.view_{model._meta.model_name}")
     obj = get_object_or_404(model, pk=pk)
     member = obj.reported if kind == "report" else obj.member
-    form = CaseForm(request.POST or None, request=request, initial={
-        "measure": services.escalation_for(member.pk),
-        "reason": DEFAULT_REASONS.get(obj.reason if kind == "report" else obj.kind, ""),
-    })  # fmt: skip
+    # Prefilled by history (the measure) and by what the case is about (the reason).
+    measure = services.escalation_for(member.pk)
+    reasons = selectors.sanction_reasons(
+        case_reason=obj.reason if kind == "report" else obj.kind,
+        kind=services.SANCTION_DURATIONS[measure][0],
+    )
+    initial = {"measure": measure, **initial_reason(reasons, measure)}
+    form = CaseForm(request.POST or None, request=request, reasons=reasons, initial=initial)
     if request.method == "POST":
         _require(request, f"moderation.change_{model._meta.model_name}")
         if form.is_valid():
@@ -371,8 +308,8 @@ def case(request, kind: str, pk: int):
         "can_act": request.user.has_perm(f"moderation.change_{model._meta.model_name}"),
         "held_by_other": obj.assignee_id not in (None, request.user.pk),
         "open": obj.status in ("new", "in_review"),
-        "subject": _member_summary(member),
-        "reporter": _member_summary(obj.reporter) if kind == "report" else None,
+        "subject": selectors.member_summary(member),
+        "reporter": selectors.member_summary(obj.reporter) if kind == "report" else None,
         "form": form,
         "next_case": _next_case(obj),
         "admin_url": reverse(f"admin:moderation_{model._meta.model_name}_change", args=[obj.pk]),
