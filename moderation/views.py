@@ -250,6 +250,13 @@ def export_csv(request, name: str):
 CASES = {"report": Report, "flag": SafetyFlag}
 
 
+def _without(summary: dict, case) -> dict:
+    """The member's other open cases: the one on the page is not listed again."""
+    for key in ("reports_against_open", "flags_open"):
+        summary[key] = [other for other in summary[key] if other != case]
+    return summary
+
+
 def _next_case(current) -> str | None:
     """The next open case in queue order (danger and high risk first, then the oldest)."""
     danger = Report.objects.filter(status__in=("new", "in_review"), reason="danger").order_by("created_at")
@@ -308,7 +315,7 @@ def case(request, kind: str, pk: int):
         "can_act": request.user.has_perm(f"moderation.change_{model._meta.model_name}"),
         "held_by_other": obj.assignee_id not in (None, request.user.pk),
         "open": obj.status in ("new", "in_review"),
-        "subject": selectors.member_summary(member),
+        "subject": _without(selectors.member_summary(member), obj),
         "reporter": selectors.member_summary(obj.reporter) if kind == "report" else None,
         "form": form,
         "next_case": _next_case(obj),

@@ -17,6 +17,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 
+from tests.moderation.conftest import _canned_reasons  # noqa: F401  (the case page offers them)
+
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(settings.BASE_DIR) / ".data" / "screenshots"
 PASSWORD = "correct-horse-battery"
