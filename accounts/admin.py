@@ -1,7 +1,8 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.utils.html import format_html
 
-from accounts.models import Member, MemberTopic, Preferences, Topic
+from accounts.models import Member, Preferences, Topic
 from core import clock
 from moderation.roles import is_moderator
 
@@ -19,12 +20,6 @@ class OnboardedFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.exclude(onboarding_step=Member.Step.DONE)
         return queryset
-
-
-class MemberTopicInline(admin.TabularInline):
-    model = MemberTopic
-    extra = 0
-    autocomplete_fields = ["topic"]
 
 
 class _ReadOnlyInline(admin.TabularInline):
@@ -61,6 +56,7 @@ def _inline(model_path: str, fields: tuple, fk: str, title: str, order: str = "-
 
 
 HISTORY_INLINES = [
+    _inline("accounts.MemberTopic", ("topic",), "member", "темы", "topic__order"),
     _inline("accounts.LaterTopic", ("topic", "created_at"), "member", "темы на потом (ко-лист)"),
     _inline(
         "moderation.Sanction", ("kind", "reason", "until", "created_by", "created_at"), "member", "санкции"
@@ -97,6 +93,9 @@ HISTORY_INLINES = [
 
 @admin.register(Member)
 class MemberAdmin(admin.ModelAdmin):
+    """The member page is a case file: read-only, summary first; changes only through actions
+    (a measure, a lift, the open cases), each with a reason on record."""
+
     list_display = ("ref", "pseudonym", "status_badge", "onboarding_step", "created_at", "last_seen_at")
     list_filter = (
         "status",
@@ -105,31 +104,27 @@ class MemberAdmin(admin.ModelAdmin):
         ("created_at", admin.DateFieldListFilter),
     )
     search_fields = ("=ref", "pseudonym")
-    inlines = [MemberTopicInline, *HISTORY_INLINES]
+    inlines = HISTORY_INLINES
     change_form_template = "admin/accounts/member/change_form.html"
     date_hierarchy = "created_at"
-    readonly_fields = (
-        "tg_id",
-        "ref",
-        "onboarding_step",
-        "awaiting",
-        "awaiting_context",
-        "awaiting_until",
-        "rules_accepted_at",
-        "adult_confirmed_at",
-        "created_at",
-        "onboarded_at",
-        "last_seen_at",
-        "unreachable_since",
-        "deleted_at",
-        "helpfulness",
-        "ratings_count",
-        # Sanctions change these, with a reason on record (moderation.services.sanction_apply).
-        "status",
-        "muted_until",
-        "banned_until",
-    )
     list_per_page = 50
+
+    def has_add_permission(self, request):
+        return False  # members come from Telegram
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # erasure is the member's /delete, which keeps the aggregates
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from moderation.selectors import member_summary
+
+        member = self.get_object(request, unquote(object_id))
+        if member is not None:
+            extra_context = {**(extra_context or {}), "summary": member_summary(member)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     # Who a member is, is for moderators only: Analysts work with the pseudonymous ref.
     _MODERATORS_ONLY = ("tg_id", "pseudonym", "bio")
@@ -149,9 +144,7 @@ class MemberAdmin(admin.ModelAdmin):
         return fields
 
     def get_readonly_fields(self, request, obj=None):
-        if not is_moderator(request.user):
-            return self.get_fields(request, obj)
-        return (*self.readonly_fields, *self._LABELLED.values())
+        return self.get_fields(request, obj)
 
     @admin.display(description="чего ждёт")
     def expectations_labels(self, member: Member) -> str:

@@ -98,7 +98,8 @@ def test_admin_titles_put_the_object_in_the_right_case(client):
     pages = {
         reverse("admin:moderation_report_change", args=[report.pk]): "Изменить жалобу",
         reverse("admin:moderation_sanction_add"): "Добавить санкцию",
-        reverse("admin:accounts_member_changelist"): "Выберите участника для изменения",
+        reverse("admin:accounts_member_changelist"): "Выберите участника для просмотра",
+        reverse("admin:moderation_sanctionreason_changelist"): "Добавить причину меры",
         reverse("admin:moderation_hotline_changelist"): "Добавить горячую линию",
     }
     for url, title in pages.items():
