@@ -109,9 +109,9 @@ class TriageMixin:
 
 @admin.register(Hotline)
 class HotlineAdmin(admin.ModelAdmin):
-    list_display = ("name", "phone", "country", "order", "is_active")
+    list_display = ("name", "phone", "country", "audience", "order", "is_active", "checked_on", "source")
     list_editable = ("order", "is_active")
-    list_filter = ("country", "is_active")
+    list_filter = ("country", "audience", "is_active")
     search_fields = ("name", "phone")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 

@@ -4,7 +4,12 @@ from core import clock
 
 
 class Hotline(models.Model):
-    """A crisis line shown on the /sos card; maintained by staff."""
+    """A crisis line shown on the /sos card and every crisis card; maintained by staff."""
+
+    class Audience(models.TextChoices):
+        ADULTS = "adults", "Взрослым"
+        ALL = "all", "Всем"
+        CHILDREN = "children", "Детям, подросткам и родителям"
 
     country = models.CharField("страна (ISO)", max_length=2, default="RU", db_index=True)
     name = models.CharField("название", max_length=120)
@@ -13,6 +18,15 @@ class Hotline(models.Model):
     description = models.CharField("для кого и когда", max_length=200, blank=True)
     order = models.PositiveSmallIntegerField("порядок", default=0)
     is_active = models.BooleanField("показывать", default=True)
+    audience = models.CharField(
+        "аудитория",
+        max_length=10,
+        choices=Audience.choices,
+        default=Audience.ALL,
+        help_text="Сервис только для взрослых: линии для детей показываются последними.",
+    )
+    source = models.URLField("официальный источник номера", blank=True)
+    checked_on = models.DateField("номер проверен", null=True, blank=True)
 
     class Meta:
         ordering = ["country", "order", "name"]

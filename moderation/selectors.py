@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+from django.db.models import Case, When
+
 from moderation.models import Hotline, Report, SafetyFlag, Sanction, SanctionReason
 
 DEFAULT_COUNTRY = "RU"  # the members' main market, for those who have not chosen a country yet
@@ -17,10 +19,16 @@ def hotlines(*, country: str = "", member=None, tg_id: int | None = None) -> lis
     if member is not None:
         country = country or member.country
     country = country or DEFAULT_COUNTRY
-    lines = list(Hotline.objects.filter(is_active=True, country=country))
+    lines = _active(country)
     if not lines and country != INTERNATIONAL:
-        lines = list(Hotline.objects.filter(is_active=True, country=INTERNATIONAL))
-    return lines or list(Hotline.objects.filter(is_active=True, country=DEFAULT_COUNTRY))
+        lines = _active(INTERNATIONAL)
+    return lines or _active(DEFAULT_COUNTRY)
+
+
+def _active(country: str) -> list[Hotline]:
+    """A country's lines, adults' first: the service is 18+, children's lines come last (for parents)."""
+    last = Case(When(audience=Hotline.Audience.CHILDREN, then=1), default=0)
+    return list(Hotline.objects.filter(is_active=True, country=country).order_by(last, "order", "name"))
 
 
 def crisis_step_stats(start: dt.datetime, end: dt.datetime) -> list[dict]:

@@ -50,6 +50,7 @@ def _reference_data(request):
         ("accounts.migrations.0002_topics", "create_topics"),
         ("moderation.migrations.0002_hotlines_and_staff_groups", "create"),
         ("moderation.migrations.0005_beyond_hotlines_by_country", "create"),
+        ("moderation.migrations.0009_hotline_audience_source", "mark_children"),
     ):
         getattr(importlib.import_module(module), function)(apps, None)
 

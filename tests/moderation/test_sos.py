@@ -122,3 +122,21 @@ async def test_the_seeded_lines_are_russian_ones(webhook, telegram):
     text = await _sos_text(MemberJourney(webhook, telegram, TG))
     for phone in ("112", "8-800-2000-122", "051", "+7 495 989-50-50"):
         assert phone in text
+
+
+async def test_adult_lines_come_first_and_the_childrens_line_last_for_an_adult_service(webhook, telegram):
+    from moderation.models import Hotline
+
+    await Hotline.objects.acreate(
+        name="Линия для подростков города N",
+        phone="8-800-000-00-02",
+        country="RU",
+        order=0,
+        audience="children",
+    )
+    text = await _sos_text(MemberJourney(webhook, telegram, TG))
+    children = text.index("8-800-2000-122")
+    assert text.index("+7 495 989-50-50") < children and text.index("051") < children
+    assert text.index("8-800-000-00-02") > text.index(
+        "8-800-7000-600"
+    )  # every children's line after the adults'
