@@ -71,6 +71,13 @@ def audit(request, obj, message: str) -> None:
     )
 
 
+def _closed(case, *, by, dismiss: bool = False) -> bool:
+    if case.status not in ("new", "in_review"):
+        return False  # already closed: a second click changes nothing
+    services.case_close(case=case, by=by, dismiss=dismiss)
+    return True
+
+
 class TriageMixin:
     """Take / resolve / dismiss for reports and flags, each audited."""
 
@@ -81,30 +88,28 @@ class TriageMixin:
             kwargs["queryset"] = moderator_users()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def _move(self, request, queryset, status: str, label: str) -> None:
-        done = status in ("resolved", "dismissed")
+    def _move(self, request, queryset, change, label: str) -> None:
+        """Apply one service to each selected case; audit and count those it changed."""
         count = 0
         for obj in queryset:
-            obj.status = status
-            obj.resolved_at = clock.now() if done else None
-            if status == "in_review":
-                obj.assignee = request.user
-            obj.save(update_fields=["status", "resolved_at", "assignee"])
-            audit(request, obj, label)
-            count += 1
-        self.message_user(request, f"{label}: {count}")
+            if change(obj):
+                audit(request, obj, label)
+                count += 1
+        self.message_user(request, f"{label}: {count} из {len(queryset)}")
 
     @admin.action(description="Взять себе", permissions=["change"])
     def take(self, request, queryset):
-        self._move(request, queryset, "in_review", "Взято в работу")
+        self._move(
+            request, queryset, lambda case: services.case_take(case=case, by=request.user), "Взято в работу"
+        )
 
     @admin.action(description="Решено", permissions=["change"])
     def resolve(self, request, queryset):
-        self._move(request, queryset, "resolved", "Решено")
+        self._move(request, queryset, lambda case: _closed(case, by=request.user), "Решено")
 
     @admin.action(description="Отклонить", permissions=["change"])
     def dismiss(self, request, queryset):
-        self._move(request, queryset, "dismissed", "Отклонено")
+        self._move(request, queryset, lambda case: _closed(case, by=request.user, dismiss=True), "Отклонено")
 
 
 @admin.register(Hotline)

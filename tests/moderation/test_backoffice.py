@@ -478,3 +478,18 @@ def test_pending_appeals_wait_in_the_queue_with_their_sla(client):
     client.force_login(staff("mod", "Moderators"))
     page = client.get(reverse("moderation-queue")).content.decode()
     assert "Обжалование" in page and "Предупреждение: спам" in page and "просрочено" in page
+
+
+def test_bulk_take_respects_another_moderators_claim_and_a_closed_case_stays_closed(client):
+    a, b = MemberFactory(), MemberFactory()
+    first, second = staff("mod1", "Moderators"), staff("mod2", "Moderators")
+    report = Report.objects.create(reporter=a, reported=b, reason="abuse", status="in_review", assignee=first)
+    client.force_login(second)
+    url = reverse("admin:moderation_report_changelist")
+    client.post(url, {"action": "take", "_selected_action": [report.pk]})
+    report.refresh_from_db()
+    assert report.assignee == first  # a claim is a lock: the bulk action does not steal it
+    client.post(url, {"action": "dismiss", "_selected_action": [report.pk]})
+    client.post(url, {"action": "resolve", "_selected_action": [report.pk]})
+    report.refresh_from_db()
+    assert report.status == "dismissed"
