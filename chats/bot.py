@@ -15,6 +15,7 @@ from telegram.ext import (
 )
 
 from accounts.notices import deliver
+from accounts.services import member_touch
 from chats import hooks, keyboards, selectors, services
 from core import clock, metrics
 from core import hooks as core_hooks
@@ -235,8 +236,6 @@ def _edit_target(tg_id: int):
 
 
 def _session_of(tg_id: int) -> int | None:
-    from accounts.services import member_touch
-
     return services.active_session_id(member_id=member_touch(tg_id=tg_id).pk)
 
 
@@ -250,32 +249,22 @@ async def end(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def _end_by_tg(tg_id: int, session_id: int):
-    from accounts.services import member_touch
-
     return services.session_end(member_id=member_touch(tg_id=tg_id).pk, session_id=session_id)
 
 
 def _extend_by_tg(tg_id: int, session_id: int):
-    from accounts.services import member_touch
-
     return services.session_extend_vote(session_id=session_id, member_id=member_touch(tg_id=tg_id).pk)
 
 
 def _rate_by_tg(tg_id: int, session_id: int, score: int) -> str:
-    from accounts.services import member_touch
-
     return services.rating_set(session_id=session_id, member_id=member_touch(tg_id=tg_id).pk, score=score)
 
 
 def _chip_by_tg(tg_id: int, session_id: int, chip: str) -> str:
-    from accounts.services import member_touch
-
     return services.rating_chip_set(session_id=session_id, member_id=member_touch(tg_id=tg_id).pk, chip=chip)
 
 
 def _again_by_tg(tg_id: int, action: str, object_id: int) -> services.ReconnectOutcome:
-    from accounts.services import member_touch
-
     member_id = member_touch(tg_id=tg_id).pk
     if action == "again":
         return services.reconnect_request(session_id=object_id, member_id=member_id)

@@ -16,7 +16,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 from config.telegram import build_bot
 from core import clock
 from core.messaging import render, retry_after_seconds, send
-from moderation import metrics
+from moderation import crisis, metrics
 from moderation.models import AlertChat, Appeal, Report, SafetyFlag, Sanction
 from moderation.services import EVIDENCE_KEEP  # noqa: F401 - kept here for callers
 
@@ -163,8 +163,6 @@ async def _send_templates(items: list[tuple[int, str]]) -> None:
 
 def crisis_debrief(session_id: int) -> int:
     """After a chat with a likely crisis: «как вы?» to the sender, a debrief to the partner."""
-    from moderation import crisis
-
     items = crisis.crisis_debrief_claim(session_id=session_id)
     asyncio.run(_send_templates(items))
     return len(items)

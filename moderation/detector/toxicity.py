@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from moderation.detector.text import fold as read_fold
 from moderation.detector.text import lemma, morph
 
 _LOOKALIKE = str.maketrans(
@@ -518,8 +519,6 @@ def classify(text: str) -> Verdict:
 
 def fold_latin(text: str) -> str:
     """A transliterated message ("pizdec", "ty debil") read in Cyrillic; "" when it is not one."""
-    from moderation.detector.text import fold as read_fold
-
     folded = read_fold(text)
     return folded if folded != text.lower().replace("ё", "е") else ""
 
