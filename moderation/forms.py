@@ -10,6 +10,7 @@ from django import forms
 
 from moderation.models import Sanction, SanctionReason
 from moderation.roles import mark_reauthenticated, recently_authenticated
+from moderation.services import SANCTION_DURATIONS
 
 MEASURES = [
     ("warn", "Предупреждение"),
@@ -83,8 +84,6 @@ class MeasureFormMixin:
 
 def initial_reason(reasons: list[SanctionReason], choice: str) -> dict:
     """The canned reason to prefill for a measure: the best one that fits it (reasons come best first)."""
-    from moderation.services import SANCTION_DURATIONS
-
     kind = SANCTION_DURATIONS[choice][0]
     best = next((r for r in reasons if r.kind in ("", kind)), None)
     return {"canned": str(best.pk), "reason": best.text} if best else {}

@@ -4,7 +4,9 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
+from moderation.forms import MEASURES
 from moderation.models import Report, SafetyFlag, Sanction, SanctionReason
+from moderation.services import SANCTION_DURATIONS
 from tests.accounts.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -113,3 +115,8 @@ def test_moderators_keep_the_reasons_and_analysts_only_read_them(client):
     reason = SanctionReason.objects.get(text="Обман собеседника")
     delete = reverse("admin:moderation_sanctionreason_delete", args=[reason.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
+
+
+def test_every_measure_names_its_kind_first_as_the_page_script_reads_it():
+    assert dict(MEASURES).keys() == SANCTION_DURATIONS.keys()
+    assert all(code.split("_")[0] == kind for code, (kind, _) in SANCTION_DURATIONS.items())
