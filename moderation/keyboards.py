@@ -13,7 +13,7 @@ def crisis_step(step_id: int, *, tier: str) -> Markup:
         rows.append(
             [Button(button("moderation.crisis_talk"), callback_data=f"moderation:crisis:{step_id}:talk")]
         )
-    rows.append(
-        [Button(button("moderation.crisis_not_me"), callback_data=f"moderation:crisis:{step_id}:not_me")]
-    )
+    # After a gentle question "это не обо мне" would sound odd: the same answer, said as "I'm fine".
+    label = button("moderation.crisis_not_me" if tier == "likely" else "moderation.crisis_fine")
+    rows.append([Button(label, callback_data=f"moderation:crisis:{step_id}:not_me")])
     return Markup(rows)
