@@ -193,9 +193,11 @@ async def successful_payment(update: Update, context: ContextTypes.DEFAULT_TYPE)
         return
     metrics.tips_total.labels("paid").inc()
     metrics.stars_total.inc(credit.amount)
-    await send(context.bot, chat_id, "tips/paid_thanks", {"amount": credit.amount})
+    # The same truthful receipt for both: what was paid, the service's commission, what arrives.
+    receipt = {"amount": credit.amount, "commission": credit.amount - credit.net, "net": credit.net}
+    await send(context.bot, chat_id, "tips/paid_thanks", receipt)
     if credit.recipient_tg_id:
-        await send(context.bot, credit.recipient_tg_id, "tips/received", {"amount": credit.amount})
+        await send(context.bot, credit.recipient_tg_id, "tips/received", receipt)
 
 
 async def refunded_payment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

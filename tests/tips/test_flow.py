@@ -51,9 +51,17 @@ async def test_a_member_thanks_the_partner_with_stars_from_invoice_to_both_histo
     tip = await Tip.objects.aget()
     assert (tip.status, tip.amount, tip.commission, tip.net) == ("paid", 10, 1, 9)
     assert tip.telegram_payment_charge_id == "charge-ok-1"
-    assert "Спасибо" in telegram.last_to(ANNA).text
-    assert "10 ⭐ от вашего собеседника" in telegram.last_to(BORIS).text
-    assert "Анна" not in telegram.last_to(BORIS).text
+    # Truthful receipts for both: gross, the service's commission, and what the partner gets.
+    receipt = telegram.last_to(ANNA).text
+    assert "Спасибо" in receipt
+    assert "вы заплатили: 10 ⭐" in receipt and "комиссия сервиса: 1 ⭐" in receipt
+    assert "собеседник получит: 9 ⭐" in receipt and "получит: 10" not in receipt
+    received = telegram.last_to(BORIS).text
+    assert "от вашего собеседника" in received
+    assert (
+        "отправлено: 10 ⭐" in received and "комиссия сервиса: 1 ⭐" in received and "вам: 9 ⭐" in received
+    )
+    assert "Анна" not in received
 
     assert "Отправлено: 1 на 10 ⭐" in (await anna.command("tips")).text
     boris = MemberJourney(webhook, telegram, BORIS)
