@@ -30,7 +30,16 @@ log = structlog.get_logger(__name__)
 
 MESSAGES_PER_MINUTE = 15
 MAP_TTL_SECONDS = 4 * 24 * 3600  # longer than any session (72 h) plus margin
-MEDIA_FIELDS = ("photo", "voice", "video", "video_note", "sticker", "animation", "document", "audio", "poll")
+MEDIA_FIELDS = ("photo", "video", "sticker", "animation", "document", "audio", "poll")
+# What identifies a person is never relayed (anonymity is a Must; audio is a Won't): the kind of
+# message → the template that tells the sender why, kindly.
+NOT_RELAYED = {
+    "contact": "chats/not_relayed_contact",
+    "location": "chats/not_relayed_contact",
+    "venue": "chats/not_relayed_contact",
+    "voice": "chats/not_relayed_voice",
+    "video_note": "chats/not_relayed_voice",
+}
 
 
 def _map_key(session_id: int, chat_id: int, message_id: int) -> str:
@@ -75,8 +84,9 @@ async def relay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     chat_id = update.effective_chat.id
     tg_id = update.effective_user.id
-    if message.contact or message.location or message.venue:
-        await send(context.bot, chat_id, "chats/not_relayed_contact")
+    refused = next((why for kind, why in NOT_RELAYED.items() if getattr(message, kind, None)), None)
+    if refused:
+        await send(context.bot, chat_id, refused)
         return
     if not await allow(f"relay:{pseudonymous_ref(tg_id)}", limit=MESSAGES_PER_MINUTE, seconds=60):
         await send(context.bot, chat_id, "chats/too_fast")

@@ -34,26 +34,40 @@ async def session(webhook, telegram):
     return await start_session()
 
 
-async def test_every_message_kind_reaches_the_partner_as_an_anonymous_copy(session, webhook, telegram):
+async def test_every_message_kind_but_voice_reaches_the_partner_as_an_anonymous_copy(
+    session, webhook, telegram
+):
     await webhook.text(ANNA, "Привет, мне тоже было тяжело после переезда")
-    for kind in (
-        "photo",
-        "voice",
-        "video",
-        "video_note",
-        "sticker",
-        "animation",
-        "document",
-        "audio",
-        "poll",
-    ):
+    for kind in ("photo", "video", "sticker", "animation", "document", "audio", "poll"):
         await webhook.send(updates.media(ANNA, kind, caption="подпись" if kind == "photo" else None))
     copies = telegram.calls_for(BORIS, "copyMessage")
-    assert len(copies) == 10
+    assert len(copies) == 8
     assert all(int(c.params["from_chat_id"]) == ANNA for c in copies)
     fresh = await ChatSession.objects.aget(pk=session.pk)
-    assert fresh.messages_a == 10 and fresh.media_a == 9 and fresh.messages_b == 0
+    assert fresh.messages_a == 8 and fresh.media_a == 7 and fresh.messages_b == 0
     assert fresh.first_message_at is not None
+
+
+async def test_voice_and_video_notes_are_refused_kindly_and_never_reach_the_partner(
+    session, webhook, telegram
+):
+    for kind in ("voice", "video_note"):
+        await webhook.send(updates.media(ANNA, kind))
+        refusal = telegram.last_to(ANNA).text
+        assert "Голосовые и видеосообщения" in refusal and "не получил" in refusal
+        assert "фото, документы и стикеры" in refusal
+    assert telegram.calls_for(BORIS, "copyMessage") == []
+    assert telegram.messages_to(BORIS) == []
+    assert (await ChatSession.objects.aget(pk=session.pk)).messages_a == 0
+    # Photos, documents and stickers still go through.
+    for kind in ("photo", "document", "sticker"):
+        await webhook.send(updates.media(ANNA, kind))
+    assert len(telegram.calls_for(BORIS, "copyMessage")) == 3
+
+
+async def test_the_rules_say_voice_messages_are_not_relayed(webhook, telegram):
+    answer = await MemberJourney(webhook, telegram, 7200009).command("start")
+    assert "Голосовые и видеосообщения" in answer.text
 
 
 async def test_album_parts_are_each_copied(session, webhook, telegram):
