@@ -59,3 +59,15 @@ def extend(session_id: int) -> Markup:
 
 def again_only(session_id: int) -> Markup:
     return Markup([[Button(button("chats.again"), callback_data=f"chats:again:{session_id}")]])
+
+
+def intro(session_id: int) -> Markup:
+    """On the intro of a conversation: report or block the partner in one tap (moderation's buttons)."""
+    return Markup(
+        [
+            [
+                Button(button("chats.report"), callback_data=f"moderation:reportask:{session_id}"),
+                Button(button("chats.block"), callback_data=f"moderation:blockask:{session_id}"),
+            ]
+        ]
+    )

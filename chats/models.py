@@ -16,6 +16,7 @@ class ChatSession(models.Model):
         TIMER = "timer", "Истекло время"
         IDLE = "idle", "Нет сообщений 48 ч"
         BLOCKED = "blocked", "Блокировка"
+        REPORTED = "reported", "Жалоба"
         UNREACHABLE = "unreachable", "Собеседник недоступен"
         DELETED = "deleted", "Участник удалил профиль"
         MODERATION = "moderation", "Модерация"

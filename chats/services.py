@@ -125,12 +125,16 @@ def _end(session: ChatSession, *, by_member_id: int | None, reason: str, now: dt
         ChatSession.EndReason.UNREACHABLE: "chats/ended_unreachable",
         ChatSession.EndReason.DELETED: "chats/ended_partner_left",
         ChatSession.EndReason.BLOCKED: "chats/ended_neutral",
+        ChatSession.EndReason.REPORTED: "chats/ended_neutral",
     }.get(reason, "chats/ended")
+    # After a block or a report the member who acted hears it from moderation; the partner hears
+    # only that the conversation ended.
+    safety = reason in (ChatSession.EndReason.BLOCKED, ChatSession.EndReason.REPORTED)
     notices = []
     for member_id in (session.member_a_id, session.member_b_id):
-        if reason in (ChatSession.EndReason.BLOCKED,) and member_id == by_member_id:
+        if safety and member_id == by_member_id:
             continue
-        ask_rating = reason not in (ChatSession.EndReason.DELETED, ChatSession.EndReason.BLOCKED)
+        ask_rating = reason != ChatSession.EndReason.DELETED and not safety
         notices.append(
             Notice(
                 member_id,
@@ -166,6 +170,15 @@ def session_end_unreachable(*, session_id: int, sender_member_id: int) -> list[N
         return []
     notices = _end(session, by_member_id=None, reason=ChatSession.EndReason.UNREACHABLE, now=clock.now())
     return [n for n in notices if n.member_id == sender_member_id]
+
+
+def session_start_notices(*, member_id: int, session_id: int, intro: str, context: dict) -> list[Notice]:
+    """What each member gets when a conversation starts: the intro with Report / Block buttons,
+    then the short rules (spec: «бот шлёт интро‑сообщение и правила»)."""
+    return [
+        Notice(member_id, intro, context, keyboard="chats.intro", keyboard_arg=session_id),
+        Notice(member_id, "chats/rules_short"),
+    ]
 
 
 def active_session_id(*, member_id: int) -> int | None:
@@ -294,13 +307,11 @@ class ReconnectOutcome:
 
 
 def _pair_barred(a: int, b: int) -> bool:
-    """A block or a report between them, either way: never again."""
-    from moderation.models import Block, Report
+    """A block, or a report not dismissed as unfounded, between them: never again (the rule
+    matching applies too)."""
+    from matching.selectors import barred_pairs
 
-    return (
-        Block.objects.filter(Q(blocker_id=a, blocked_id=b) | Q(blocker_id=b, blocked_id=a)).exists()
-        or Report.objects.filter(Q(reporter_id=a, reported_id=b) | Q(reporter_id=b, reported_id=a)).exists()
-    )
+    return (min(a, b), max(a, b)) in barred_pairs(member_ids=[a])
 
 
 def _busy(member_id: int) -> str:
@@ -430,7 +441,13 @@ def _reconnect_accept(request, now: dt.datetime) -> ReconnectOutcome:
     return ReconnectOutcome(
         "started",
         [
-            Notice(a, "chats/again_started", {"partner_pseudonym": pseudonyms[b]}),
-            Notice(b, "chats/again_started", {"partner_pseudonym": pseudonyms[a]}),
+            notice
+            for me, other in ((a, b), (b, a))
+            for notice in session_start_notices(
+                member_id=me,
+                session_id=session.pk,
+                intro="chats/again_started",
+                context={"partner_pseudonym": pseudonyms[other]},
+            )
         ],
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db import connection
+
 from accounts.models import Member, Topic
 from accounts.selectors import member_card
 from matching.models import Proposal, SearchRequest
@@ -39,3 +41,19 @@ def notice_context(notices, members: dict) -> None:
 
 def waiting_count() -> int:
     return SearchRequest.objects.filter(status=SearchRequest.Status.WAITING).count()
+
+
+def barred_pairs(*, member_ids: list[int]) -> set[tuple[int, int]]:
+    """Pairs (lower id, higher id) never to be put together again, among pairs touching
+    `member_ids`: a block either way, or a report a moderator has not dismissed as unfounded."""
+    from moderation.models import Block, Report
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT blocker_id, blocked_id FROM {Block._meta.db_table}"
+            " WHERE blocker_id = ANY(%s) OR blocked_id = ANY(%s)"
+            f" UNION SELECT reporter_id, reported_id FROM {Report._meta.db_table}"
+            " WHERE (reporter_id = ANY(%s) OR reported_id = ANY(%s)) AND status <> %s",
+            (member_ids, member_ids, member_ids, member_ids, Report.Status.DISMISSED),
+        )
+        return {(min(a, b), max(a, b)) for a, b in cursor.fetchall()}

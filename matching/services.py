@@ -17,7 +17,7 @@ from accounts.notices import Notice
 from chats import services as chats_services
 from chats.models import ChatSession
 from core import clock, metrics
-from matching import pairing, scoring
+from matching import pairing, scoring, selectors
 from matching.models import (
     ExperimentAssignment,
     ExperimentSettings,
@@ -195,17 +195,14 @@ def _pool(search_ids: list[int], now: dt.datetime) -> list[scoring.Candidate]:
 
 
 def _excluded_pairs(member_ids: list[int], now: dt.datetime) -> set[tuple[int, int]]:
-    """Pairs never to propose: blocks (forever) and cooldowns (declined, talked recently)."""
-    from moderation.models import Block
-
+    """Pairs never to propose: barred pairs (a block, a standing report) and cooldowns
+    (declined, talked recently)."""
     rows = _rows(
         f"SELECT member_low_id, member_high_id FROM {PairCooldown._meta.db_table}"
-        " WHERE until > %s AND (member_low_id = ANY(%s) OR member_high_id = ANY(%s))"
-        f" UNION ALL SELECT blocker_id, blocked_id FROM {Block._meta.db_table}"
-        " WHERE blocker_id = ANY(%s) OR blocked_id = ANY(%s)",
-        (now, member_ids, member_ids, member_ids, member_ids),
+        " WHERE until > %s AND (member_low_id = ANY(%s) OR member_high_id = ANY(%s))",
+        (now, member_ids, member_ids),
     )
-    return {_pair(a, b) for a, b in rows}
+    return {_pair(a, b) for a, b in rows} | selectors.barred_pairs(member_ids=member_ids)
 
 
 def candidates_for_pool(searches: list[SearchRequest]) -> list[scoring.Candidate]:
@@ -358,8 +355,11 @@ def proposal_decide(*, proposal_id: int, member_id: int, accept: bool) -> Outcom
     if proposal.decision_a == proposal.decision_b == Proposal.Decision.ACCEPTED:
         match, session = _confirm(proposal, mine, theirs, now)
         return Outcome(True, "confirmed", [
-            Notice(proposal.member_a_id, "matching/chat_started", {"partner_id": proposal.member_b_id, "session_id": session.pk}),
-            Notice(proposal.member_b_id, "matching/chat_started", {"partner_id": proposal.member_a_id, "session_id": session.pk}),
+            notice
+            for me, other in ((proposal.member_a_id, proposal.member_b_id), (proposal.member_b_id, proposal.member_a_id))
+            for notice in chats_services.session_start_notices(
+                member_id=me, session_id=session.pk, intro="matching/chat_started", context={"partner_id": other}
+            )
         ])  # fmt: skip
     proposal.save()
     return Outcome(True, "waiting_other", [Notice(member_id, "matching/waiting_other")])

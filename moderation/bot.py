@@ -33,13 +33,54 @@ async def sos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def block(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    outcome = await db_call(services.block_partner, tg_id=update.effective_user.id)
-    chat_id = update.effective_chat.id
+    await _block(context.bot, update.effective_chat.id, update.effective_user.id)
+
+
+async def _block(bot, chat_id: int, tg_id: int, session_id: int | None = None) -> None:
+    outcome = await db_call(services.block_partner, tg_id=tg_id, session_id=session_id)
     if not outcome.ok:
-        await send(context.bot, chat_id, "moderation/no_partner")
+        await send(bot, chat_id, "moderation/no_partner")
         return
-    await deliver(context.bot, outcome.notices)
-    await send(context.bot, chat_id, "moderation/blocked")
+    await deliver(bot, outcome.notices)
+    await send(bot, chat_id, "moderation/blocked")
+
+
+def _block_confirm(session_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    button("moderation.block_yes"), callback_data=f"moderation:block:{session_id}"
+                ),
+                InlineKeyboardButton(button("moderation.block_no"), callback_data="moderation:blockno:0"),
+            ]
+        ]
+    )
+
+
+async def intro_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, action: str, session_id: int
+) -> None:
+    """«Пожаловаться» / «Заблокировать» on a conversation's intro (chats.keyboards.intro)."""
+    query = update.callback_query
+    chat_id, tg_id = update.effective_chat.id, update.effective_user.id
+    await query.answer()
+    if action == "reportask":
+        outcome = await db_call(services.report_session, tg_id=tg_id, session_id=session_id)
+        if not outcome.ok:
+            await send(context.bot, chat_id, "moderation/no_partner")
+            return
+        await send(
+            context.bot,
+            chat_id,
+            "moderation/report_reason",
+            {"with_evidence": False},
+            reply_markup=_reasons(outcome.session_id),
+        )
+    elif action == "blockask":
+        await send(context.bot, chat_id, "moderation/block_confirm", reply_markup=_block_confirm(session_id))
+    else:
+        await _block(context.bot, chat_id, tg_id, session_id)
 
 
 def _reasons(session_id: int) -> InlineKeyboardMarkup:
@@ -131,6 +172,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if len(parts) == 4 and parts[1] == "comment":
         await comment_button(update, context, parts[2], parts[3])
         return
+    if len(parts) == 3 and parts[1] in ("reportask", "blockask", "block") and parts[2].isdigit():
+        await intro_button(update, context, parts[1], int(parts[2]))
+        return
+    if len(parts) == 3 and parts[1] == "blockno":
+        await query.answer(render("moderation/block_cancelled"))
+        return
     if len(parts) != 4 or parts[1] != "report" or not parts[2].isdigit():
         await query.answer(render("moderation/stale"))
         return
@@ -149,11 +196,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await query.answer()
     chat_id = update.effective_chat.id
+    await deliver(context.bot, outcome.notices)
     await send(
         context.bot,
         chat_id,
         "moderation/report_saved",
-        {"with_evidence": evidence is not None},
+        {"with_evidence": evidence is not None, "ended": outcome.ended},
         reply_markup=InlineKeyboardMarkup(
             [
                 [

@@ -49,8 +49,11 @@ async def test_reconnect_asked_by_one_and_accepted_by_the_other_starts_a_new_cha
     assert "Анна" in invite.text and "хотел(а) бы поговорить" in invite.text
     assert str(ANNA) not in invite.text
     await boris.tap("Да, давайте", on=invite)
-    assert "снова на связи с Борис" in telegram.last_to(ANNA).text
-    assert "снова на связи с Анна" in telegram.last_to(BORIS).text
+    for tg, partner in ((ANNA, "Борис"), (BORIS, "Анна")):
+        intro, rules = telegram.messages_to(tg)[-2:]
+        assert f"снова на связи с {partner}" in intro.text
+        assert intro.button_texts() == ["⚠️ Пожаловаться", "🚫 Заблокировать"]
+        assert "Коротко о правилах" in rules.text
     new = await ChatSession.objects.exclude(pk=session.pk).aget()
     assert new.status == "active"
     assert (await Match.objects.aget(pk=new.match_id)).is_reconnect
@@ -79,7 +82,7 @@ async def test_both_asking_starts_the_chat_at_once(webhook, telegram):
     await anna.tap("поговорить снова", on=rate_a)
     await boris.tap("поговорить снова", on=rate_b)
     assert await ChatSession.objects.filter(status="active").acount() == 1
-    assert "снова на связи" in telegram.last_to(ANNA).text
+    assert "снова на связи" in telegram.texts_to(ANNA)[-2]
 
 
 async def test_reconnect_is_refused_after_seven_days(webhook, telegram):

@@ -53,8 +53,12 @@ async def test_two_members_find_each_other_and_start_a_conversation(pair, telegr
     await anna.tap("Принять")
     assert "Ждём ответа" in anna.last.text
     await boris.tap("Принять")
-    assert "Вы на связи с Анна" in telegram.last_to(BORIS).text
-    assert "Вы на связи с Борис" in telegram.last_to(ANNA).text
+    # Both get the intro with Report / Block buttons, then the short rules (spec's e2e scenario).
+    for tg, partner in ((ANNA, "Борис"), (BORIS, "Анна")):
+        intro, rules = telegram.messages_to(tg)[-2:]
+        assert f"Вы на связи с {partner}" in intro.text
+        assert intro.button_texts() == ["⚠️ Пожаловаться", "🚫 Заблокировать"]
+        assert "Коротко о правилах" in rules.text and "голосовые" in rules.text and "/end" in rules.text
     match = await Match.objects.aget()
     session = await ChatSession.objects.aget(match=match)
     assert session.status == ChatSession.Status.ACTIVE

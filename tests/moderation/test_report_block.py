@@ -2,11 +2,13 @@ import datetime as dt
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.contrib.auth.models import User
 
 from chats.models import ChatSession
 from core import clock
 from matching import services as matching_services
 from matching.models import Match, Proposal, SearchRequest
+from moderation import services as moderation_services
 from moderation.models import Block, Report
 from tests import updates
 from tests.accounts.factories import MemberFactory
@@ -79,3 +81,102 @@ async def test_report_and_block_without_a_recent_conversation_are_explained(webh
     anna = MemberJourney(webhook, telegram, ANNA)
     assert "нет разговора" in (await anna.command("report")).text
     assert "нет разговора" in (await anna.command("block")).text
+
+
+async def test_a_report_in_a_chat_ends_it_and_the_partner_hears_only_a_neutral_ending(webhook, telegram):
+    session = await start_session()
+    anna = MemberJourney(webhook, telegram, ANNA)
+    await anna.command("report")
+    await anna.tap("Оскорбления")
+    saved = telegram.last_to(ANNA).text
+    assert "Модераторы посмотрят" in saved and "Разговор я завершил" in saved
+    to_boris = telegram.last_to(BORIS).text
+    assert to_boris.startswith("Собеседник завершил разговор") and "жалоб" not in to_boris
+    ended = await ChatSession.objects.aget(pk=session.pk)
+    assert (ended.status, ended.end_reason) == ("ended", "reported")
+    await webhook.text(ANNA, "ты тут?")
+    assert telegram.calls_for(BORIS, "copyMessage") == []
+
+
+@sync_to_async
+def both_search_a_month_later(session) -> int:
+    clock.advance(dt.timedelta(days=30))
+    SearchRequest.objects.filter(status="waiting").update(status="cancelled")
+    for member in (session.member_a, session.member_b):
+        SearchRequest.objects.create(
+            member=member, expires_at=clock.now() + dt.timedelta(hours=1), arm="soft"
+        )
+    matching_services.round_run()
+    return Proposal.objects.count()
+
+
+@pytest.mark.parametrize(("decision", "proposed"), [("resolve", 0), ("dismiss", 1)])
+async def test_a_reported_pair_is_never_proposed_again_unless_the_report_is_dismissed_as_unfounded(
+    webhook, telegram, decision, proposed
+):
+    session = await start_session()
+    await webhook.tap(ANNA, f"moderation:report:{session.pk}:abuse")
+    assert await both_search_a_month_later(session) == 0  # long after the 7-day recent-partner pause
+
+    @sync_to_async
+    def moderator_decides():
+        moderator = User.objects.create_user("mod", password="pw", is_staff=True)
+        moderation_services.case_close(case=Report.objects.get(), by=moderator, dismiss=decision == "dismiss")
+
+    await moderator_decides()
+    assert await both_search_a_month_later(session) == proposed
+
+
+async def test_report_and_block_buttons_on_the_intro(webhook, telegram):
+    from tests.matching.test_matching import make, run_round
+
+    await make(ANNA, pseudonym="Анна")
+    await make(BORIS, pseudonym="Борис")
+    anna, boris = MemberJourney(webhook, telegram, ANNA), MemberJourney(webhook, telegram, BORIS)
+    for member in (anna, boris):
+        await member.command("find")
+    await run_round()
+    await anna.tap("Принять")
+    await boris.tap("Принять")
+    card = anna.last_with_buttons()
+    assert "Вы на связи с Борис" in card.text
+    assert card.button_texts() == ["⚠️ Пожаловаться", "🚫 Заблокировать"]
+    session = await ChatSession.objects.aget()
+
+    await anna.tap("Заблокировать", on=card)
+    assert "Заблокировать собеседника?" in anna.last.text
+    await anna.tap("Нет, продолжим")
+    assert "продолжается" in telegram.calls_for(None, "answerCallbackQuery")[-1].params["text"]
+    assert (await ChatSession.objects.aget(pk=session.pk)).status == "active"
+
+    await anna.tap("Пожаловаться", on=card)
+    assert "Выберите причину" in anna.last.text
+    await anna.tap("Спам")
+    assert "Разговор я завершил" in telegram.last_to(ANNA).text
+    assert (await ChatSession.objects.aget(pk=session.pk)).end_reason == "reported"
+
+    await anna.tap("Заблокировать", on=card)
+    await anna.tap("Да, заблокировать")
+    assert "заблокирован" in anna.last.text
+    assert await Block.objects.filter(blocker__tg_id=ANNA, blocked__tg_id=BORIS).aexists()
+
+
+async def test_an_old_intros_block_button_never_blocks_todays_partner(webhook, telegram):
+    old = await start_session()
+    await ChatSession.objects.filter(pk=old.pk).aupdate(
+        status="ended", ended_at=clock.now() - dt.timedelta(days=2), end_reason="member_ended"
+    )
+
+    @sync_to_async
+    def new_chat_with_vera():
+        vera = MemberFactory(tg_id=7400003, pseudonym="Вера")
+        match = Match.objects.create(member_a=old.member_a, member_b=vera)
+        ChatSession.objects.create(
+            match=match, member_a=old.member_a, member_b=vera, ends_at=clock.now() + dt.timedelta(hours=24)
+        )
+
+    await new_chat_with_vera()
+    await webhook.tap(ANNA, f"moderation:block:{old.pk}")
+    assert "нет разговора" in telegram.last_to(ANNA).text
+    assert not await Block.objects.aexists()
+    assert await ChatSession.objects.filter(status="active").acount() == 1
