@@ -1,13 +1,16 @@
 from django.contrib import admin
 from django.db.models import Avg, Count, F, Q
+from django.db.models.functions import Ceil
 from django.utils.html import format_html
 
 from matching.models import (
     ExperimentAssignment,
     ExperimentSettings,
     Match,
+    MatchingSettings,
     PairCooldown,
     Proposal,
+    ProposalRejection,
     SearchRequest,
 )
 
@@ -43,10 +46,63 @@ class SearchRequestAdmin(admin.ModelAdmin):
         return badge(obj.status, obj.get_status_display())
 
 
+def _gap_label(gap: float) -> str:
+    return f"до {gap:g} ч" if gap else "один пояс"
+
+
+class TzGapFilter(admin.SimpleListFilter):
+    """Proposals by the pair's timezone gap, in whole hours (rounded up)."""
+
+    title = "разница часовых поясов"
+    parameter_name = "tz_gap"
+
+    def lookups(self, request, model_admin):
+        gaps = (
+            Proposal.objects.filter(tz_gap_hours__isnull=False)
+            .annotate(gap=Ceil("tz_gap_hours"))
+            .values_list("gap", flat=True)
+            .distinct()
+            .order_by("gap")
+        )
+        return [(str(int(gap)), _gap_label(gap)) for gap in gaps]
+
+    def queryset(self, request, queryset):
+        if self.value() is None or not self.value().isdigit():
+            return queryset
+        hours = int(self.value())
+        return queryset.filter(tz_gap_hours__gt=hours - 1, tz_gap_hours__lte=hours)
+
+
+def acceptance_by_gap() -> list[dict]:
+    """Rows of the per-arm report by timezone gap (whole hours, rounded up): how often pairs
+    that far apart both accept, so the gap setting can be changed on evidence."""
+    rows = (
+        Proposal.objects.filter(tz_gap_hours__isnull=False)
+        .annotate(gap=Ceil("tz_gap_hours"))
+        .values("arm", "gap")
+        .annotate(
+            total=Count("id"), confirmed=Count("id", filter=Q(status="confirmed")), avg_score=Avg("score")
+        )
+        .order_by("arm", "gap")
+    )
+
+    return [
+        {
+            **row,
+            "arm": f"{row['arm'] or '—'} · {_gap_label(row['gap'])}",
+            "acceptance": f"{row['confirmed'] / row['total']:.0%}",
+            "wait": None,
+        }
+        for row in rows
+    ]
+
+
 @admin.register(Proposal)
 class ProposalAdmin(admin.ModelAdmin):
-    list_display = ("id", "state", "arm", "score", "decision_a", "decision_b", "created_at", "expires_at")
-    list_filter = ("status", "arm", ("created_at", admin.DateFieldListFilter))
+    list_display = (
+        "id", "state", "arm", "score", "tz_gap_hours", "decision_a", "decision_b", "created_at", "expires_at",
+    )  # fmt: skip
+    list_filter = ("status", "arm", TzGapFilter, ("created_at", admin.DateFieldListFilter))
     search_fields = ("=member_a__ref", "=member_b__ref")
     date_hierarchy = "created_at"
 
@@ -78,7 +134,7 @@ class ProposalAdmin(admin.ModelAdmin):
                 "wait": wait_by_arm.get(row["arm"]),
             }
             for row in rows
-        ]
+        ] + acceptance_by_gap()
         return super().changelist_view(request, extra_context={**(extra_context or {}), "arm_report": report})
 
 
@@ -102,6 +158,50 @@ class ExperimentSettingsAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not ExperimentSettings.objects.exists()
+
+
+@admin.register(ProposalRejection)
+class ProposalRejectionAdmin(admin.ModelAdmin):
+    """The reject log: why each declined or expired proposal fell through (codes, never text)."""
+
+    list_display = ("proposal", "reason", "side", "why", "arm", "score", "tz_gap", "created_at")
+    list_filter = ("reason", "why", "side", "proposal__arm", ("created_at", admin.DateFieldListFilter))
+    list_select_related = ("proposal",)
+    date_hierarchy = "created_at"
+
+    @admin.display(description="вариант", ordering="proposal__arm")
+    def arm(self, obj):
+        return obj.proposal.arm
+
+    @admin.display(description="совпадение", ordering="proposal__score")
+    def score(self, obj):
+        return f"{obj.proposal.score:.2f}"
+
+    @admin.display(description="разница поясов, ч", ordering="proposal__tz_gap_hours")
+    def tz_gap(self, obj):
+        gap = obj.proposal.tz_gap_hours
+        return "—" if gap is None else f"{gap:g}"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MatchingSettings)
+class MatchingSettingsAdmin(admin.ModelAdmin):
+    """The score's weights and the widest timezone gap; the next round uses them."""
+
+    list_display = ("__str__", "weight_topics", "weight_time", "weight_helpfulness", "max_tz_gap_hours")
+    fields = ("weight_topics", "weight_time", "weight_helpfulness", "max_tz_gap_hours", "updated_at")
+    readonly_fields = ("updated_at",)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not MatchingSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ExperimentAssignment)

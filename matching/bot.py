@@ -8,7 +8,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from accounts import services as accounts_services
 from accounts.notices import deliver
 from core.db import db_call
-from core.messaging import render, send
+from core.messaging import call_telegram, render, send
 from core.pseudonym import pseudonymous_ref
 from core.ratelimit import allow
 from matching import keyboards, selectors, services
@@ -71,6 +71,18 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         else:
             await query.answer()
         await deliver(context.bot, outcome.notices, prepare=selectors.notice_context)
+    elif action == "why" and arg.count(":") == 1 and arg.split(":")[0].isdigit():
+        proposal_id, why = arg.split(":")
+        saved = await db_call(
+            services.proposal_decline_why, proposal_id=int(proposal_id), member_id=member.pk, why=why
+        )
+        await query.answer(render("matching/why_saved" if saved else "matching/stale_stale"))
+        if saved:
+            await call_telegram(
+                chat_id,
+                "editMessageReplyMarkup",
+                lambda: query.edit_message_reply_markup(reply_markup=keyboards.searching()),
+            )
     elif action == "widen" and arg.isdigit():
         widened = await db_call(services.search_widen, member_id=member.pk, search_id=int(arg))
         await query.answer()

@@ -21,3 +21,15 @@ def proposal(proposal_id: int) -> Markup:
 
 def widen(search_id: int) -> Markup:
     return Markup([[Button(button("matching.widen"), callback_data=f"matching:widen:{search_id}")]])
+
+
+def declined(proposal_id: int) -> Markup:
+    """After «Пропустить»: an optional one-tap «почему?» for the reject log, and stop."""
+    from matching.models import ProposalRejection
+
+    rows = [
+        [Button(button(f"matching.why.{why}"), callback_data=f"matching:why:{proposal_id}:{why}")]
+        for why in ProposalRejection.Why.values
+        if why
+    ]
+    return Markup([*rows, *searching().inline_keyboard])

@@ -2,6 +2,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from core import clock
+from matching.scoring import Rules
 
 
 class Match(models.Model):
@@ -57,6 +58,8 @@ class SearchRequest(models.Model):
     # Ordering in the queue: requeued members get an earlier value and go first.
     queued_at = models.DateTimeField(default=clock.now, verbose_name="в очереди с")
     requeues = models.PositiveSmallIntegerField(default=0, verbose_name="возвратов в очередь")
+    # Requeues because the other side let a proposal expire: at most MAX_EXPIRY_REQUEUES (sprint 2).
+    expiry_requeues = models.PositiveSmallIntegerField(default=0, verbose_name="возвратов после истечения")
     first_proposal_at = models.DateTimeField(null=True, blank=True, verbose_name="первое предложение")
     ended_at = models.DateTimeField(null=True, blank=True, verbose_name="закончен")
 
@@ -118,6 +121,8 @@ class Proposal(models.Model):
     score = models.FloatField(verbose_name="совпадение")
     shared_topic_ids = models.JSONField(default=list, verbose_name="общие темы (id)")
     arm = models.CharField(max_length=10, blank=True, verbose_name="вариант")
+    # The pair's timezone gap when proposed (offsets move with DST and profile edits).
+    tz_gap_hours = models.FloatField(null=True, blank=True, verbose_name="разница поясов, ч")
     created_at = models.DateTimeField(default=clock.now, db_index=True, verbose_name="создано")
     expires_at = models.DateTimeField(verbose_name="истекает")
     decided_at = models.DateTimeField(null=True, blank=True, verbose_name="решено")
@@ -138,6 +143,47 @@ class Proposal(models.Model):
 
     def side_of(self, member_id: int) -> str:
         return "a" if member_id == self.member_a_id else "b"
+
+
+class ProposalRejection(models.Model):
+    """Why a proposal fell through: one row per declined or expired proposal; codes, never text."""
+
+    class Reason(models.TextChoices):
+        DECLINED = "declined", "Пропустил(а)"
+        EXPIRED = "expired", "Не ответил(а) за 5 минут"
+        LEFT = "left", "Удалил(а) профиль"
+
+    class Side(models.TextChoices):
+        A = "a", "A"
+        B = "b", "B"
+        BOTH = "both", "Оба"
+
+    class Why(models.TextChoices):
+        NONE = "", "—"
+        TOPICS = "topics", "Темы не те"
+        TIME = "time", "Неудобное время"
+        NOT_NOW = "not_now", "Не сейчас"
+
+    proposal = models.OneToOneField(
+        Proposal, on_delete=models.CASCADE, related_name="rejection", verbose_name="предложение"
+    )
+    reason = models.CharField(max_length=10, choices=Reason.choices, verbose_name="причина")
+    side = models.CharField(max_length=4, choices=Side.choices, verbose_name="кто")
+    # The decliner's optional one-tap answer to «почему?» (no free text).
+    why = models.CharField(max_length=10, choices=Why.choices, blank=True, verbose_name="почему")
+    created_at = models.DateTimeField(default=clock.now, db_index=True, verbose_name="когда")
+
+    class Meta:
+        verbose_name = "отказ от предложения"
+        verbose_name_plural = "журнал отказов"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(why="") | Q(reason="declined"), name="rejection_why_only_when_declined"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Отказ #{self.pk}: {self.get_reason_display()}"
 
 
 class PairCooldown(models.Model):
@@ -186,6 +232,50 @@ class ExperimentSettings(models.Model):
     @classmethod
     def current(cls) -> "ExperimentSettings":
         return cls.objects.get_or_create(pk=1)[0]
+
+
+class MatchingSettings(models.Model):
+    """The score's weights and the widest timezone gap, edited in admin (one row)."""
+
+    SINGLETON_ID = 1
+
+    weight_topics = models.FloatField("вес общих тем", default=0.6)
+    weight_time = models.FloatField("вес совпадения по времени", default=0.2)
+    weight_helpfulness = models.FloatField("вес полезности", default=0.2)
+    max_tz_gap_hours = models.FloatField("наибольшая разница часовых поясов, ч", default=3)
+    updated_at = models.DateTimeField("изменено", auto_now=True)
+
+    class Meta:
+        verbose_name = "настройки подбора"
+        verbose_name_plural = "настройки подбора"
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="matching_settings_singleton"),
+            models.CheckConstraint(
+                condition=Q(weight_topics__gte=0) & Q(weight_time__gte=0) & Q(weight_helpfulness__gte=0),
+                name="matching_settings_weights_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight_topics__gt=0) | Q(weight_time__gt=0) | Q(weight_helpfulness__gt=0),
+                name="matching_settings_some_weight",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_tz_gap_hours__gte=0) & Q(max_tz_gap_hours__lte=26),
+                name="matching_settings_tz_gap_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.weight_topics:g} · темы + {self.weight_time:g} · время + "
+            f"{self.weight_helpfulness:g} · полезность, пояса ≤ {self.max_tz_gap_hours:g} ч"
+        )
+
+    @classmethod
+    def current(cls) -> "MatchingSettings":
+        return cls.objects.get_or_create(pk=cls.SINGLETON_ID)[0]
+
+    def rules(self) -> Rules:
+        return Rules(self.weight_topics, self.weight_time, self.weight_helpfulness, self.max_tz_gap_hours)
 
 
 class ExperimentAssignment(models.Model):

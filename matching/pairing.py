@@ -32,13 +32,16 @@ class Encoded:
     need: np.ndarray  # shared topics each member needs (2 strict, 1 soft)
     time_class: np.ndarray  # index into `overlap`: members with the same timezone and windows
     overlap: np.ndarray  # class × class time overlap (0: their times never meet)
-    half_help: np.ndarray  # 0.1 · helpfulness: the pair's 0.2 · mean is the sum of both
+    half_help: np.ndarray  # w/2 · helpfulness: the pair's w · mean is the sum of both
+    rules: scoring.Rules
     high_risk: np.ndarray
     strain: np.ndarray  # 0 light, 1 difficult, 2 very hard (scoring.STRAIN)
     very_hard: np.ndarray  # strain == 2
 
 
-def encode(pool: Sequence[scoring.Candidate], high_topics: frozenset[int]) -> Encoded:
+def encode(
+    pool: Sequence[scoring.Candidate], high_topics: frozenset[int], rules: scoring.Rules = scoring.SPEC_RULES
+) -> Encoded:
     topic_ids = sorted({t for c in pool for t in c.topics})
     topic_index = {t: i for i, t in enumerate(topic_ids)}
     topics = np.zeros((len(pool), max(len(topic_ids), 1)), dtype=np.float32)
@@ -59,24 +62,25 @@ def encode(pool: Sequence[scoring.Candidate], high_topics: frozenset[int]) -> En
             classes[key] = len(classes)
             members_of.append(c)
         time_class[row] = classes[key]
-    overlap = _overlap_table(members_of)
+    overlap = _overlap_table(members_of, rules.max_tz_gap_hours)
     return Encoded(
         topics=topics,
         high=high,
         need=np.array([2 if c.strict else 1 for c in pool], dtype=np.float32),
         time_class=time_class,
         overlap=overlap,
-        half_help=np.array([0.1 * c.helpfulness for c in pool], dtype=np.float32),
+        half_help=np.array([rules.helpfulness / 2 * c.helpfulness for c in pool], dtype=np.float32),
         high_risk=np.array([c.high_risk for c in pool], dtype=bool),
         strain=np.array([c.strain for c in pool], dtype=np.int8),
         very_hard=np.array([c.strain == scoring.VERY_HARD for c in pool], dtype=bool),
+        rules=rules,
     )
 
 
 _STRAIN_FACTOR = np.array(scoring.STRAIN_FACTOR, dtype=np.float32)
 
 
-def _overlap_table(members: list[scoring.Candidate]) -> np.ndarray:
+def _overlap_table(members: list[scoring.Candidate], max_gap: float) -> np.ndarray:
     """scoring.time_overlap for every pair of classes, vectorised (classes² can be 10⁵+)."""
     parts_of = ("morning", "day", "evening", "night")
     kinds_of = ("weekdays", "weekends")
@@ -87,8 +91,8 @@ def _overlap_table(members: list[scoring.Candidate]) -> np.ndarray:
     p_a, p_b, k_a, k_b = parts[:, None], parts[None, :], kinds[:, None], kinds[None, :]
     both = (p_a != 0) & (p_b != 0)
     share = np.bitwise_count(p_a & p_b) / np.maximum(np.bitwise_count(p_a | p_b), 1)
-    overlap = np.where(both, share, 0.5) * (1 - gap / (2 * scoring.MAX_TZ_GAP_HOURS))
-    never = (gap > scoring.MAX_TZ_GAP_HOURS) | (both & ((p_a & p_b) == 0))
+    overlap = np.where(both, share, 0.5) * ((1 - gap / (2 * max_gap)) if max_gap else 1)
+    never = (gap > max_gap) | (both & ((p_a & p_b) == 0))
     never |= (k_a != 0) & (k_b != 0) & ((k_a & k_b) == 0)
     return np.where(never, 0, overlap).astype(np.float32)
 
@@ -118,10 +122,10 @@ def score_block(enc: Encoded, rows: slice, buffers: _Buffers | None = None) -> n
     score = np.empty((count, n), dtype=np.float32)
     np.matmul(enc.topics[rows], enc.topics.T, out=shared)
     np.minimum(shared, 5, out=score)
-    score *= np.float32(0.12)
+    score *= np.float32(enc.rules.topics / 5)
     np.take(enc.overlap[enc.time_class[rows]], enc.time_class, axis=1, out=tmp)
     np.less_equal(tmp, 0, out=refused)
-    tmp *= np.float32(0.2)
+    tmp *= np.float32(enc.rules.time)
     score += tmp
     score += enc.half_help[rows, None]
     score += enc.half_help[None, :]
@@ -154,9 +158,10 @@ def candidate_edges(
     excluded: set[tuple[int, int]],
     high_topics: frozenset[int],
     per_member: int = 8,
+    rules: scoring.Rules = scoring.SPEC_RULES,
 ) -> tuple[list[tuple[int, int, float]], set[int]]:
     """Each member's best `per_member` candidates as edges (i < j, score), and who had any."""
-    enc = encode(pool, high_topics)
+    enc = encode(pool, high_topics, rules)
     n = len(pool)
     k = min(per_member, n - 1)
     if k <= 0:

@@ -1,5 +1,6 @@
-"""Pair eligibility and score: 0.6 · topic overlap + 0.2 · time overlap + 0.2 · helpfulness,
-times a discount when neither side is in a steadier place (topic sensitivity, "strain")."""
+"""Pair eligibility and score: 0.6 · topic overlap + 0.2 · time overlap + 0.2 · helpfulness
+(weights and the timezone gap are `Rules`, edited in admin), times a discount when neither side
+is in a steadier place (topic sensitivity, "strain")."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import zoneinfo
 from dataclasses import dataclass
 from functools import lru_cache
 
-MAX_TZ_GAP_HOURS = 6
 DAY_PARTS = {"morning", "day", "evening", "night"}
 DAY_KINDS = {"weekdays", "weekends"}
 # How hard a member's topics are for them now (Preferences.sensitivity) → strain 0, 1, 2.
@@ -17,6 +17,19 @@ VERY_HARD = 2
 # Score factor by the steadier side's strain: a pair is preferred when at least one side is
 # light; two people for whom it is very hard right now are proposed only when nothing better fits.
 STRAIN_FACTOR = (1.0, 0.9, 0.75)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The score's weights and the widest timezone gap a pair may have (spec: 0.6/0.2/0.2, ≤ 3 h)."""
+
+    topics: float = 0.6
+    time: float = 0.2
+    helpfulness: float = 0.2
+    max_tz_gap_hours: float = 3.0
+
+
+SPEC_RULES = Rules()
 
 
 @dataclass(frozen=True)
@@ -44,10 +57,14 @@ def utc_offset_hours(name: str) -> float:
     return offset.total_seconds() / 3600 if offset else 0.0
 
 
-def time_overlap(a: Candidate, b: Candidate) -> float:
+def tz_gap_hours(a: str, b: str) -> float:
+    return abs(utc_offset_hours(a) - utc_offset_hours(b))
+
+
+def time_overlap(a: Candidate, b: Candidate, *, max_gap: float = SPEC_RULES.max_tz_gap_hours) -> float:
     """0..1: shared parts of the day and kinds of day, discounted by the timezone gap."""
-    gap = abs(utc_offset_hours(a.timezone) - utc_offset_hours(b.timezone))
-    if gap > MAX_TZ_GAP_HOURS:
+    gap = tz_gap_hours(a.timezone, b.timezone)
+    if gap > max_gap:
         return 0.0
     parts_a, parts_b = a.availability & DAY_PARTS, b.availability & DAY_PARTS
     kinds_a, kinds_b = a.availability & DAY_KINDS, b.availability & DAY_KINDS
@@ -56,10 +73,12 @@ def time_overlap(a: Candidate, b: Candidate) -> float:
     if kinds_a and kinds_b and not kinds_a & kinds_b:
         return 0.0
     parts = len(parts_a & parts_b) / len(parts_a | parts_b) if parts_a and parts_b else 0.5
-    return parts * (1 - gap / (2 * MAX_TZ_GAP_HOURS))
+    return parts * (1 - gap / (2 * max_gap)) if max_gap else parts
 
 
-def score(a: Candidate, b: Candidate, *, high_topics: frozenset[int] = frozenset()) -> float | None:
+def score(
+    a: Candidate, b: Candidate, *, high_topics: frozenset[int] = frozenset(), rules: Rules = SPEC_RULES
+) -> float | None:
     """The pair's score, or None when the pair must not be proposed."""
     shared = a.topics & b.topics
     needed = 2 if (a.strict or b.strict) else 1
@@ -71,10 +90,10 @@ def score(a: Candidate, b: Candidate, *, high_topics: frozenset[int] = frozenset
         return None  # nor someone in acute crisis with someone for whom it is very hard now
     if len(shared) == 1 and shared <= high_topics:
         return None  # a single shared topic that is a crisis topic for both
-    overlap = time_overlap(a, b)
+    overlap = time_overlap(a, b, max_gap=rules.max_tz_gap_hours)
     if overlap <= 0:
         return None
     topics = min(len(shared) / 5, 1.0)
     helpfulness = (a.helpfulness + b.helpfulness) / 2
     factor = STRAIN_FACTOR[min(a.strain, b.strain)]
-    return round(factor * (0.6 * topics + 0.2 * overlap + 0.2 * helpfulness), 6)
+    return round(factor * (rules.topics * topics + rules.time * overlap + rules.helpfulness * helpfulness), 6)

@@ -8,17 +8,39 @@ from accounts.models import Member, Topic
 from accounts.selectors import member_card
 from matching.models import Proposal, SearchRequest
 
+# The card (sprint 2): three shared tags and a bio of at most 120 characters; the full bio
+# stays in the partner's /profile.
+CARD_TOPICS = 3
+CARD_BIO_MAX = 120
+
+
+def short_bio(bio: str, limit: int = CARD_BIO_MAX) -> str:
+    """The bio cut to `limit` characters at a word boundary, with an ellipsis when cut."""
+    bio = " ".join(bio.split())
+    if len(bio) <= limit:
+        return bio
+    cut = bio[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,.;:—-") + "…"
+
 
 def preview_card(*, partner: Member, shared_topic_ids: list[int]) -> dict:
     """What a member may see of a proposed partner: never the Telegram account."""
     card = member_card(member=partner)
+    shared = list(
+        Topic.objects.filter(pk__in=shared_topic_ids)
+        .order_by("order", "title")
+        .values_list("title", flat=True)
+    )
     return {
         "pseudonym": card["pseudonym"],
         "avatar": card["avatar"],
         "timezone": card["timezone"],
         "expectations": card["expectations"],
-        "bio": card["bio"],
-        "shared_topics": list(Topic.objects.filter(pk__in=shared_topic_ids).values_list("title", flat=True)),
+        "bio": short_bio(card["bio"] or ""),
+        "shared_topics": shared[:CARD_TOPICS],
+        "more_topics": max(len(shared) - CARD_TOPICS, 0),
     }
 
 

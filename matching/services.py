@@ -10,20 +10,24 @@ import json
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Avg, Q
 
 from accounts.models import Member, Preferences, Topic
 from accounts.notices import Notice
+from accounts.onboarding import TOPICS_MIN
 from chats import services as chats_services
 from chats.models import ChatSession
 from core import clock, metrics
+from matching import metrics as matching_metrics
 from matching import pairing, scoring, selectors
 from matching.models import (
     ExperimentAssignment,
     ExperimentSettings,
     Match,
+    MatchingSettings,
     PairCooldown,
     Proposal,
+    ProposalRejection,
     SearchRequest,
 )
 
@@ -32,6 +36,8 @@ PROPOSAL_TTL = dt.timedelta(minutes=5)
 DECLINE_COOLDOWN = dt.timedelta(hours=72)
 RECENT_PARTNER_COOLDOWN = dt.timedelta(days=7)
 HONEST_AFTER_REQUEUES = 2
+# Sprint 2: a member whose proposals keep expiring is requeued at most twice, then told honestly.
+MAX_EXPIRY_REQUEUES = 2
 # Cards of a proposal not marked sent this long after the round are sent again by the sweep.
 CARDS_GRACE = dt.timedelta(seconds=20)
 
@@ -72,6 +78,9 @@ def search_start(*, member_id: int) -> Outcome:
         return Outcome(False, "muted", [Notice(member.pk, "", {"until": member.muted_until})])
     if _in_chat(member.pk):
         return Outcome(False, "in_chat")
+    # Topics can be unticked in /profile and the edit abandoned: the profile is checked again here.
+    if member.member_topics.count() < TOPICS_MIN:
+        return Outcome(False, "few_topics")
     active = SearchRequest.objects.filter(
         member=member, status__in=[SearchRequest.Status.WAITING, SearchRequest.Status.PROPOSED]
     ).first()
@@ -217,7 +226,13 @@ CANDIDATES_PER_MEMBER = 8
 REQUEUED_BONUS = 1.0  # more than any score difference
 
 
-def pair_pool(pool: list[scoring.Candidate], *, excluded: set[tuple[int, int]], high_topics: frozenset[int]):
+def pair_pool(
+    pool: list[scoring.Candidate],
+    *,
+    excluded: set[tuple[int, int]],
+    high_topics: frozenset[int],
+    rules: scoring.Rules = scoring.SPEC_RULES,
+):
     """The round's pairs for the whole pool: [(a, b, score)] (see matching.pairing).
 
     Members whose few best candidates all went to others get a second pass among themselves,
@@ -227,7 +242,11 @@ def pair_pool(pool: list[scoring.Candidate], *, excluded: set[tuple[int, int]], 
     remaining = pool
     for attempt in range(3):
         edges, connected = pairing.candidate_edges(
-            remaining, excluded=excluded, high_topics=high_topics, per_member=CANDIDATES_PER_MEMBER
+            remaining,
+            excluded=excluded,
+            high_topics=high_topics,
+            per_member=CANDIDATES_PER_MEMBER,
+            rules=rules,
         )
         priority = [REQUEUED_BONUS if c.requeued else 0.0 for c in remaining]
         found = pairing.match(edges, len(remaining), priority=priority, exact=attempt == 0)
@@ -251,7 +270,9 @@ def round_run(*, limit: int = 20000) -> list[Notice]:
     high_topics = frozenset(
         Topic.objects.filter(sensitivity=Topic.Sensitivity.HIGH).values_list("pk", flat=True)
     )
-    pairs = pair_pool(pool, excluded=excluded, high_topics=high_topics)
+    pairs = pair_pool(
+        pool, excluded=excluded, high_topics=high_topics, rules=MatchingSettings.current().rules()
+    )
     if not pairs:
         return []
     arms = dict(
@@ -265,10 +286,11 @@ def round_run(*, limit: int = 20000) -> list[Notice]:
         for row in _rows(
             f"""
             INSERT INTO {_P} (member_a_id, member_b_id, search_a_id, search_b_id, score, shared_topic_ids,
-                              arm, status, decision_a, decision_b, created_at, expires_at)
-            SELECT a, b, sa, sb, score, topics::jsonb, arm, 'waiting', '', '', %s, %s
-            FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::float8[], %s::text[], %s::text[])
-                 AS t(a, b, sa, sb, score, topics, arm)
+                              arm, tz_gap_hours, status, decision_a, decision_b, created_at, expires_at)
+            SELECT a, b, sa, sb, score, topics::jsonb, arm, gap, 'waiting', '', '', %s, %s
+            FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::float8[], %s::text[],
+                        %s::text[], %s::float8[])
+                 AS t(a, b, sa, sb, score, topics, arm, gap)
             RETURNING id
             """,
             (
@@ -281,6 +303,7 @@ def round_run(*, limit: int = 20000) -> list[Notice]:
                 [value for _, _, value in pairs],
                 [json.dumps(sorted(a.topics & b.topics)) for a, b, _ in pairs],
                 [_pair_arm(arms[a.search_id], arms[b.search_id]) for a, b, _ in pairs],
+                [scoring.tz_gap_hours(a.timezone, b.timezone) for a, b, _ in pairs],
             ),
         )
     ]
@@ -297,10 +320,28 @@ def round_run(*, limit: int = 20000) -> list[Notice]:
             metrics.time_to_proposal_seconds.observe(seconds)
 
     transaction.on_commit(observe)
+    transaction.on_commit(_refresh_score_avg)
     notices: list[Notice] = []
     for proposal_id, (a, b, _) in zip(proposal_ids, pairs, strict=True):
         notices += _proposal_cards(proposal_id, a.member_id, b.member_id)
     return notices
+
+
+SCORE_AVG_WINDOW = dt.timedelta(hours=1)
+
+
+def _refresh_score_avg() -> None:
+    """match_score_avg: the mean score of the last hour's proposals, per arm."""
+    since = clock.now() - SCORE_AVG_WINDOW
+    for row in Proposal.objects.filter(created_at__gte=since).values("arm").annotate(avg=Avg("score")):
+        matching_metrics.match_score_avg.labels(row["arm"] or "none").set(row["avg"])
+
+
+def _reject(proposal: Proposal, reason: str, side: str, now: dt.datetime) -> None:
+    """The reject log: why this proposal fell through (codes only)."""
+    ProposalRejection.objects.get_or_create(
+        proposal=proposal, defaults={"reason": reason, "side": side, "created_at": now}
+    )
 
 
 def _count_on_commit(outcome: str, n: int = 1) -> None:
@@ -340,6 +381,7 @@ def proposal_decide(*, proposal_id: int, member_id: int, accept: bool) -> Outcom
         _count_on_commit("declined")
         proposal.decided_at = now
         proposal.save()
+        _reject(proposal, ProposalRejection.Reason.DECLINED, side, now)
         low, high = _pair(member_id, other_id)
         PairCooldown.objects.update_or_create(
             member_low_id=low,
@@ -349,7 +391,7 @@ def proposal_decide(*, proposal_id: int, member_id: int, accept: bool) -> Outcom
         _requeue(mine, now, first=False)
         _requeue(theirs, now, first=True)
         return Outcome(True, "declined", [
-            Notice(member_id, "matching/declined_you", keyboard="matching.searching"),
+            Notice(member_id, "matching/declined_you", keyboard="matching.declined", keyboard_arg=proposal.pk),
             Notice(other_id, "matching/declined_other", keyboard="matching.searching"),
         ])  # fmt: skip
     if proposal.decision_a == proposal.decision_b == Proposal.Decision.ACCEPTED:
@@ -409,13 +451,23 @@ def _expire(proposal: Proposal, now: dt.datetime) -> list[Notice]:
     _count_on_commit("expired")
     proposal.decided_at = now
     proposal.save()
+    silent = [s for s in ("a", "b") if getattr(proposal, f"decision_{s}") != Proposal.Decision.ACCEPTED]
+    side = silent[0] if len(silent) == 1 else ProposalRejection.Side.BOTH
+    _reject(proposal, ProposalRejection.Reason.EXPIRED, side, now)
     notices = []
     searches = SearchRequest.objects.select_for_update().filter(
         pk__in=[proposal.search_a_id, proposal.search_b_id]
     )
     for search in searches:
-        side = "a" if search.pk == proposal.search_a_id else "b"
-        if getattr(proposal, f"decision_{side}") == Proposal.Decision.ACCEPTED:
+        if ("a" if search.pk == proposal.search_a_id else "b") in silent:
+            _end_search(search, SearchRequest.Status.CANCELLED, now)
+            notices.append(Notice(search.member_id, "matching/proposal_expired_silent"))
+        elif search.expiry_requeues >= MAX_EXPIRY_REQUEUES:
+            _end_search(search, SearchRequest.Status.EXPIRED, now)
+            notices.append(Notice(search.member_id, "matching/requeue_limit"))
+        else:
+            search.expiry_requeues += 1
+            search.save(update_fields=["expiry_requeues"])
             _requeue(search, now, first=True)
             template = (
                 "matching/requeued_honest"
@@ -423,10 +475,30 @@ def _expire(proposal: Proposal, now: dt.datetime) -> list[Notice]:
                 else "matching/requeued"
             )
             notices.append(Notice(search.member_id, template, keyboard="matching.searching"))
-        else:
-            _end_search(search, SearchRequest.Status.CANCELLED, now)
-            notices.append(Notice(search.member_id, "matching/proposal_expired_silent"))
     return notices
+
+
+@transaction.atomic
+def proposal_decline_why(*, proposal_id: int, member_id: int, why: str) -> bool:
+    """The decliner's optional one-tap «почему?», once; False for a stale or foreign tap."""
+    if why not in ProposalRejection.Why.values or not why:
+        return False
+    rejection = (
+        ProposalRejection.objects.select_for_update()
+        .select_related("proposal")
+        .filter(proposal_id=proposal_id, reason=ProposalRejection.Reason.DECLINED, why="")
+        .first()
+    )
+    if rejection is None:
+        return False
+    proposal = rejection.proposal
+    if member_id not in (proposal.member_a_id, proposal.member_b_id):
+        return False
+    if proposal.side_of(member_id) != rejection.side:
+        return False
+    rejection.why = why
+    rejection.save(update_fields=["why"])
+    return True
 
 
 def _proposal_cards(proposal_id: int, member_a_id: int, member_b_id: int) -> list[Notice]:
@@ -512,6 +584,7 @@ def member_erased(member: Member) -> None:
         _count_on_commit("declined")
         proposal.decided_at = now
         proposal.save(update_fields=["status", "decided_at"])
+        _reject(proposal, ProposalRejection.Reason.LEFT, proposal.side_of(member.pk), now)
         other_search = proposal.search_b if proposal.member_a_id == member.pk else proposal.search_a
         if other_search.status == SearchRequest.Status.PROPOSED:
             _requeue(other_search, now, first=True)

@@ -122,19 +122,27 @@ async def test_a_late_tap_on_an_expired_card_gets_a_polite_answer(pair, telegram
     assert await Match.objects.acount() == 0
 
 
-async def test_after_two_requeues_the_member_is_told_honestly(webhook, telegram):
+async def test_after_two_requeues_the_member_is_told_honestly_and_a_third_expiry_ends_the_search(
+    webhook, telegram
+):
     await make(ANNA, pseudonym="Анна")
     anna = MemberJourney(webhook, telegram, ANNA)
     await anna.command("find")
-    for n, tg in enumerate((BORIS, VERA)):
+    for n, tg in enumerate((BORIS, VERA, 7100004)):
         await make(tg, pseudonym=f"Тихий {n}")
         await MemberJourney(webhook, telegram, tg).command("find")
         await run_round()
         await anna.tap("Принять")
         clock.advance(dt.timedelta(minutes=6))
         await run_round()
-    assert "Честно" in telegram.last_to(ANNA).text
-    assert await SearchRequest.objects.filter(member__tg_id=ANNA, status="waiting").aexists()
+        if n == 1:
+            assert "Честно" in telegram.last_to(ANNA).text
+            assert await SearchRequest.objects.filter(member__tg_id=ANNA, status="waiting").aexists()
+    # Sprint 2: at most two requeues after an expired proposal; the third time she is told why.
+    assert "третий раз" in telegram.last_to(ANNA).text and "/find" in telegram.last_to(ANNA).text
+    search = await SearchRequest.objects.aget(member__tg_id=ANNA)
+    assert (search.status, search.expiry_requeues) == ("expired", 2)
+    assert "Ищу собеседника" in (await anna.command("find")).text  # a new search can start at once
 
 
 @pytest.mark.parametrize(
@@ -143,12 +151,18 @@ async def test_after_two_requeues_the_member_is_told_honestly(webhook, telegram)
         ("not_onboarded", "анкету"),
         ("muted", "ограничение"),
         ("in_chat", "уже идёт разговор"),
+        ("one_topic_left", "меньше двух тем"),
     ],
 )
 async def test_find_is_refused_with_a_clear_answer(webhook, telegram, setup, expected):
     from asgiref.sync import sync_to_async
 
-    member = await make(ANNA, onboarding_step="topics" if setup == "not_onboarded" else "done")
+    member = await make(
+        ANNA,
+        onboarding_step="topics" if setup == "not_onboarded" else "done",
+        # Unticked in /profile and the edit abandoned: the profile is left with one topic.
+        topics=["burnout"] if setup == "one_topic_left" else None,
+    )
     if setup == "muted":
         await Member.objects.filter(pk=member.pk).aupdate(muted_until=clock.now() + dt.timedelta(hours=1))
     if setup == "in_chat":

@@ -1,0 +1,137 @@
+"""The proposal card and the rules of matching, as members and staff notice them: three shared
+tags and a short bio on the card, the timezone gap and the score's weights from admin, the reject
+log and the average score on /metrics."""
+
+import datetime as dt
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from accounts.models import Member
+from core import clock
+from matching.models import MatchingSettings, Proposal, ProposalRejection
+from tests.accounts.journeys import MemberJourney
+from tests.matching.test_matching import make, run_round
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ANNA, BORIS = 7110001, 7110002
+LONG_BIO = (
+    "Два года назад переехала в другую страну одна, с ребёнком. Первые месяцы держалась, потом "
+    "накрыло: работа, язык, ни одного знакомого. Сейчас легче, но иногда очень хочется поговорить "
+    "с тем, кто прошёл через похожее."
+)
+
+
+async def both_search(*journeys):
+    for journey in journeys:
+        await journey.command("find")
+    await run_round()
+
+
+async def test_the_card_shows_three_shared_topics_and_the_bio_cut_to_120_characters(webhook, telegram):
+    topics = ["burnout", "relocation", "loneliness", "anxiety"]
+    await make(ANNA, pseudonym="Анна", bio=LONG_BIO, topics=topics)
+    await make(BORIS, pseudonym="Борис", topics=topics)
+    anna, boris = MemberJourney(webhook, telegram, ANNA), MemberJourney(webhook, telegram, BORIS)
+    await both_search(anna, boris)
+
+    card = telegram.last_to(BORIS).text
+    assert "Общие темы: Выгорание, Переезд и эмиграция, Одиночество и ещё 1" in card
+    assert "Тревога" not in card
+    bio_line = next(line for line in card.splitlines() if line.startswith("📝 "))
+    shown = bio_line.removeprefix("📝 ")
+    assert len(shown) <= 120 and shown.endswith("…")
+    assert LONG_BIO.startswith(shown.removesuffix("…"))
+    # The full bio stays in her own profile.
+    assert LONG_BIO in (await anna.command("profile")).text
+
+
+async def staff_client(webhook):
+    user = await sync_to_async(User.objects.create_superuser)("root", "root@example.com", "pw")
+    await webhook.client.aforce_login(user)
+    return webhook.client
+
+
+async def test_pairs_more_than_3_hours_apart_wait_until_staff_widen_the_gap(webhook, telegram):
+    await make(ANNA, pseudonym="Анна", timezone="Europe/Moscow")  # UTC+3
+    await make(BORIS, pseudonym="Борис", timezone="Asia/Novosibirsk")  # UTC+7: 4 hours apart
+    anna, boris = MemberJourney(webhook, telegram, ANNA), MemberJourney(webhook, telegram, BORIS)
+    await both_search(anna, boris)
+    assert await Proposal.objects.acount() == 0
+    assert (await sync_to_async(MatchingSettings.current)()).max_tz_gap_hours == 3
+
+    staff = await staff_client(webhook)
+    response = await staff.post(
+        reverse("admin:matching_matchingsettings_change", args=[MatchingSettings.SINGLETON_ID]),
+        {"weight_topics": "0.6", "weight_time": "0.2", "weight_helpfulness": "0.2", "max_tz_gap_hours": "4"},
+    )
+    assert response.status_code == 302
+    await run_round()
+    assert "Нашёлся собеседник" in telegram.last_to(ANNA).text
+    proposal = await Proposal.objects.aget()
+    assert proposal.tz_gap_hours == 4
+
+    await anna.tap("Принять")
+    await boris.tap("Принять")
+    report = (await staff.get(reverse("admin:matching_proposal_changelist"))).content.decode()
+    assert f"{proposal.arm} · до 4 ч" in report  # acceptance by gap in the per-arm report
+    by_gap = await staff.get(reverse("admin:matching_proposal_changelist"), {"tz_gap": "4"})
+    assert f">{proposal.pk}<" in by_gap.content.decode()
+
+
+async def test_a_decline_and_an_expiry_go_to_the_reject_log_with_a_reason_and_no_text(webhook, telegram):
+    await make(ANNA, pseudonym="Анна")
+    await make(BORIS, pseudonym="Борис")
+    anna, boris = MemberJourney(webhook, telegram, ANNA), MemberJourney(webhook, telegram, BORIS)
+    await both_search(anna, boris)
+    await anna.tap("Пропустить")
+    asked = telegram.last_to(ANNA)
+    assert "что не подошло" in asked.text
+    assert asked.button_texts() == [
+        "Темы не совсем мои",
+        "Неудобное время",
+        "Просто не сейчас",
+        "⏹ Остановить поиск",
+    ]
+    await anna.tap("Неудобное время", on=asked)
+    assert "учту" in telegram.calls_for(None, "answerCallbackQuery")[-1].params["text"]
+    await anna.tap("Просто не сейчас", on=asked)  # once is enough
+    assert "неактуально" in telegram.calls_for(None, "answerCallbackQuery")[-1].params["text"]
+    declined = await ProposalRejection.objects.select_related("proposal").aget()
+    anna_id = (await Member.objects.aget(tg_id=ANNA)).pk
+    assert (declined.reason, declined.side, declined.why) == (
+        "declined",
+        declined.proposal.side_of(anna_id),
+        "time",
+    )
+
+    # Boris never sees the «почему?» question, and cannot answer it for her.
+    assert all("что не подошло" not in text for text in telegram.texts_to(BORIS))
+
+    # Boris stops; Anna's next proposal, with Vera, expires with Vera silent.
+    await boris.command("stop")
+    await make(7110003, pseudonym="Вера", topics=["burnout", "anxiety"])
+    vera = MemberJourney(webhook, telegram, 7110003)
+    await vera.command("find")
+    await run_round()
+    await anna.tap("Принять")
+    clock.advance(dt.timedelta(minutes=6))
+    await run_round()
+    expired = await ProposalRejection.objects.select_related("proposal").aget(reason="expired")
+    vera_id = (await Member.objects.aget(tg_id=7110003)).pk
+    assert (expired.side, expired.why) == (expired.proposal.side_of(vera_id), "")
+
+
+async def test_match_score_avg_is_on_metrics(webhook, telegram):
+    await make(ANNA, pseudonym="Анна")
+    await make(BORIS, pseudonym="Борис")
+    await both_search(MemberJourney(webhook, telegram, ANNA), MemberJourney(webhook, telegram, BORIS))
+    proposal = await Proposal.objects.aget()
+    body = (await webhook.client.get("/metrics")).content.decode()
+    line = next(
+        line for line in body.splitlines() if line.startswith(f'tno_match_score_avg{{arm="{proposal.arm}"}}')
+    )
+    assert float(line.rsplit(" ", 1)[1]) == pytest.approx(proposal.score)
