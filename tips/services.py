@@ -10,7 +10,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from accounts.models import Member
-from accounts.services import awaiting_clear, awaiting_set, member_touch
+from accounts.onboarding import awaiting_clear, awaiting_set
+from accounts.services import member_touch
 from core import clock
 from tips import payload as tip_payload
 from tips import selectors
