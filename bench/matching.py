@@ -8,7 +8,7 @@ regions, availability windows, helpfulness from ratings), puts `--waiting` of th
 then prints:
 - candidate selection for one member against the whole queue (p50/p95), and amortised per
   member within a round;
-- a full round (`matching.services.round_run`: load the pool from PostgreSQL, score, match,
+- a full round (`matching.rounds.round_run`: load the pool from PostgreSQL, score, match,
   write the proposals), its match yield and mean score, against a first-come greedy baseline
   (each member in queue order takes their best free candidate) on the same pool, and against the
   exact maximum-weight matching on a 300-member sample;
@@ -24,6 +24,8 @@ import sys
 import threading
 import time
 from pathlib import Path
+
+from matching import rounds
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -175,7 +177,7 @@ def main() -> None:
 
     searches = list(SearchRequest.objects.filter(status="waiting").order_by("queued_at"))
     started = time.perf_counter()
-    pool = services.candidates_for_pool(searches)
+    pool = rounds.candidates_for_pool(searches)
     load_seconds = time.perf_counter() - started
     high = frozenset(services.Topic.objects.filter(sensitivity="high").values_list("pk", flat=True))
     started = time.perf_counter()
@@ -186,7 +188,7 @@ def main() -> None:
     for i in rng.sample(range(len(pool)), 1000):
         t0 = time.perf_counter()
         row = np.nan_to_num(pairing.score_block(enc, slice(i, i + 1)), nan=-1.0)[0]
-        best = np.argpartition(-row, services.CANDIDATES_PER_MEMBER)[: services.CANDIDATES_PER_MEMBER]
+        best = np.argpartition(-row, rounds.CANDIDATES_PER_MEMBER)[: rounds.CANDIDATES_PER_MEMBER]
         [int(j) for j in best if row[j] >= 0]
         timings.append((time.perf_counter() - t0) * 1000)
     print(
@@ -202,7 +204,7 @@ def main() -> None:
     greedy_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
-    services.round_run()
+    rounds.round_run()
     round_seconds = time.perf_counter() - started
     ours = list(Proposal.objects.values_list("score", flat=True))
     print(
@@ -243,12 +245,12 @@ def main() -> None:
     arrivals: list[int] = []
     stop = threading.Event()
 
-    def rounds():
+    def keep_rounding():
         while not stop.is_set():
-            services.round_run()
+            rounds.round_run()
             close_old_connections()
 
-    runner = threading.Thread(target=rounds)
+    runner = threading.Thread(target=keep_rounding)
     runner.start()
     started = time.monotonic()
     newcomers = iter(rng.sample(idle_members, int(args.arrivals * args.seconds) + 10))

@@ -13,7 +13,7 @@ from accounts.notices import deliver
 from config.telegram import build_bot
 from core import metrics
 from core.db import db_call
-from matching import selectors, services
+from matching import rounds, selectors, services
 
 log = structlog.get_logger(__name__)
 ROUND_EVERY = dt.timedelta(seconds=5)
@@ -44,7 +44,7 @@ def matching_round() -> int:
     """Sweep deadlines, pair the queue, tell everyone; again in a few seconds while anyone waits."""
     django_rq.get_connection("default").delete(_SCHEDULED_KEY)
     with metrics.matching_round_seconds.time():
-        notices = services.sweep() + services.round_run()
+        notices = services.sweep() + rounds.round_run()
     asyncio.run(_send(notices))
     connection = django_rq.get_connection("default")
     if selectors.waiting_count() and connection.set(

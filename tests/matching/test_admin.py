@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from chats.models import ChatSession
 from core import clock
-from matching import services
+from matching import rounds, services
 from matching.models import MatchingSettings, Proposal, SearchRequest
 from tests.accounts.factories import MemberFactory
 
@@ -17,7 +17,7 @@ def test_queue_proposals_and_sessions_pages_show_state_and_the_per_arm_report(cl
     a, b = MemberFactory(), MemberFactory()
     for m in (a, b):
         SearchRequest.objects.create(member=m, expires_at=clock.now() + dt.timedelta(hours=1), arm="soft")
-    services.round_run()
+    rounds.round_run()
     proposal = Proposal.objects.get()
     services.proposal_decide(proposal_id=proposal.pk, member_id=a.pk, accept=True)
     services.proposal_decide(proposal_id=proposal.pk, member_id=b.pk, accept=True)
@@ -41,7 +41,7 @@ def _pair_searching(**member_fields):
 
 def test_score_weights_are_the_specs_by_default_and_staff_change_them_in_admin(client):
     _pair_searching()
-    services.round_run()
+    rounds.round_run()
     # Two shared topics of five, the same evening in Moscow, helpfulness 0.5 for both:
     assert Proposal.objects.get().score == pytest.approx(0.6 * 2 / 5 + 0.2 * 1 + 0.2 * 0.5)
 
@@ -54,7 +54,7 @@ def test_score_weights_are_the_specs_by_default_and_staff_change_them_in_admin(c
     )
     assert response.status_code == 302
     second = _pair_searching()
-    services.round_run()
+    rounds.round_run()
     assert Proposal.objects.get(member_a__in=second).score == pytest.approx(2 / 5)
 
     refused = client.post(
@@ -66,7 +66,7 @@ def test_score_weights_are_the_specs_by_default_and_staff_change_them_in_admin(c
 
 def test_the_reject_log_lists_reasons_per_proposal_and_is_read_only(client):
     a, b = _pair_searching()
-    services.round_run()
+    rounds.round_run()
     proposal = Proposal.objects.get()
     services.proposal_decide(proposal_id=proposal.pk, member_id=a.pk, accept=False)
     services.proposal_decline_why(proposal_id=proposal.pk, member_id=a.pk, why="topics")

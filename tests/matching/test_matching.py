@@ -9,7 +9,7 @@ from accounts.models import Member
 from chats.models import ChatSession
 from core import clock
 from core.db import db_call
-from matching import services
+from matching import rounds, services
 from matching.models import Match, PairCooldown, Proposal, SearchRequest
 from matching.tasks import matching_round, matching_sweep
 from tests.accounts.factories import MemberFactory
@@ -207,7 +207,7 @@ def _round_in_thread(results, barrier):
     close_old_connections()
     barrier.wait()
     try:
-        results.append(services.round_run())
+        results.append(rounds.round_run())
     finally:
         close_old_connections()
 
@@ -244,7 +244,7 @@ def test_exclusions_blocked_cooldown_muted_and_topics(telegram):
     )
     for m in (a, b, c, d, e):
         SearchRequest.objects.create(member=m, expires_at=now + dt.timedelta(hours=1), arm="soft")
-    services.round_run()
+    rounds.round_run()
     assert Proposal.objects.count() == 0
 
 
@@ -254,10 +254,10 @@ def test_strict_needs_two_shared_topics_and_soft_one(telegram):
     b = MemberFactory(topics=["burnout", "divorce"])
     for m in (a, b):
         SearchRequest.objects.create(member=m, expires_at=now + dt.timedelta(hours=1), arm="strict")
-    services.round_run()
+    rounds.round_run()
     assert Proposal.objects.count() == 0
     SearchRequest.objects.update(widened=True)
-    services.round_run()
+    rounds.round_run()
     assert Proposal.objects.count() == 1
 
 
@@ -269,7 +269,7 @@ def test_round_prefers_the_best_total_over_first_come(telegram):
 
     # Greedy first-come would pair 0–1 (one shared topic) and leave 2 and 3 alone.
     pool = [cand(0, {1, 2}), cand(1, {2, 3}), cand(2, {1, 5}), cand(3, {3, 6})]
-    pairs = services.pair_pool(pool, excluded=set(), high_topics=frozenset())
+    pairs = rounds.pair_pool(pool, excluded=set(), high_topics=frozenset())
     assert len(pairs) == 2
 
 
@@ -287,7 +287,7 @@ async def test_cards_a_dead_round_never_sent_arrive_with_a_fresh_deadline_and_no
     await anna.command("find")
     await boris.command("find")
     # The round commits, then its worker dies before a single card goes out.
-    await db_call(services.round_run)
+    await db_call(rounds.round_run)
     assert _cards(telegram, ANNA) == [] and _cards(telegram, BORIS) == []
 
     clock.advance(dt.timedelta(seconds=10))

@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 from accounts.models import Member, Preferences
 from core import clock
 from core.db import db_call
-from matching import scoring, services
+from matching import rounds, scoring
 from matching.models import Proposal, SearchRequest
 from tests.accounts.factories import MemberFactory
 from tests.accounts.journeys import MemberJourney
@@ -30,7 +30,7 @@ def _pairs() -> set[frozenset[int]]:
 def test_two_people_for_whom_it_is_very_hard_are_each_paired_with_a_steadier_one(telegram):
     hard_1, hard_2 = _searching("very_hard"), _searching("very_hard")
     light_1, light_2 = _searching("light"), _searching("")
-    services.round_run()
+    rounds.round_run()
     pairs = _pairs()
     assert len(pairs) == 2
     assert frozenset((hard_1.pk, hard_2.pk)) not in pairs
@@ -39,7 +39,7 @@ def test_two_people_for_whom_it_is_very_hard_are_each_paired_with_a_steadier_one
 
 def test_two_people_for_whom_it_is_very_hard_still_meet_when_nobody_else_waits(telegram):
     hard_1, hard_2 = _searching("very_hard"), _searching("very_hard")
-    services.round_run()
+    rounds.round_run()
     assert _pairs() == {frozenset((hard_1.pk, hard_2.pk))}
 
 

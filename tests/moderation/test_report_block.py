@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 
 from chats.models import ChatSession
 from core import clock
-from matching import services as matching_services
+from matching import rounds
 from matching.models import Match, Proposal, SearchRequest
 from moderation import services as moderation_services
 from moderation.models import Block, Report
@@ -46,7 +46,7 @@ async def test_block_ends_the_chat_tells_only_the_blocker_and_the_pair_never_mee
             SearchRequest.objects.create(
                 member=member, expires_at=clock.now() + dt.timedelta(hours=1), arm="soft"
             )
-        matching_services.round_run()
+        rounds.round_run()
         return Proposal.objects.count()
 
     assert await both_search_long_after() == 0
@@ -106,7 +106,7 @@ def both_search_a_month_later(session) -> int:
         SearchRequest.objects.create(
             member=member, expires_at=clock.now() + dt.timedelta(hours=1), arm="soft"
         )
-    matching_services.round_run()
+    rounds.round_run()
     return Proposal.objects.count()
 
 

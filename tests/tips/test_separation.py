@@ -4,7 +4,7 @@ import pytest
 
 from chats import services as chats_services
 from core import clock
-from matching import scoring, services
+from matching import rounds, scoring
 from matching.models import SearchRequest
 from tests.tips.helpers import conversation, paid_tip
 
@@ -20,7 +20,7 @@ def _scores(members):
         )[0]
         for m in members
     ]
-    candidates = services.candidates_for_pool(searches)
+    candidates = rounds.candidates_for_pool(searches)
     return candidates, scoring.score(candidates[0], candidates[1])
 
 

@@ -1,0 +1,236 @@
+"""The matching round: the whole waiting queue locked, scored and paired at once, in SQL and numpy.
+
+Services for one member's search and proposals are in `matching.services`; this module only runs
+rounds (an rq job, see matching.tasks) and gives the pool to admin pages and benchmarks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.db import connection, transaction
+from django.db.models import Avg
+
+from accounts.models import Member, Preferences, Topic
+from accounts.notices import Notice
+from chats.models import ChatSession
+from core import clock, metrics
+from matching import metrics as matching_metrics
+from matching import pairing, scoring, selectors
+from matching.models import MatchingSettings, PairCooldown, Proposal, SearchRequest
+from matching.services import PROPOSAL_TTL, count_outcome, pair_arm, pair_key, proposal_cards
+from moderation.models import SafetyFlag
+
+# The round reads and writes thousands of rows: its SQL passes id lists as one array parameter
+# (`= ANY(%s)`) instead of thousands of placeholders, and reads plain rows, not model instances.
+
+_M, _MT = Member._meta.db_table, "accounts_membertopic"
+# The statuses the SQL compares with, from the models' enums (one source for each rule).
+_WAITING, _PROPOSED = SearchRequest.Status.WAITING.value, SearchRequest.Status.PROPOSED.value
+_STRICT = SearchRequest.Arm.STRICT.value
+_DELETED, _BANNED = Member.Status.DELETED.value, Member.Status.BANNED.value
+_ACTIVE = ChatSession.Status.ACTIVE.value
+_PROPOSAL_WAITING = Proposal.Status.WAITING.value
+_S, _P, _C = SearchRequest._meta.db_table, Proposal._meta.db_table, ChatSession._meta.db_table
+
+
+def _rows(sql: str, params: tuple) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _lock_queue(now: dt.datetime, limit: int) -> list[int]:
+    """The waiting searches this round owns (another round skips them: never double-booked)."""
+    return [
+        row[0]
+        for row in _rows(
+            f"SELECT id FROM {_S} WHERE status = '{_WAITING}' AND expires_at > %s"
+            " ORDER BY queued_at LIMIT %s FOR UPDATE SKIP LOCKED",
+            (now, limit),
+        )
+    ]
+
+
+def _pool(search_ids: list[int], now: dt.datetime) -> list[scoring.Candidate]:
+    """Who can be paired now, in queue order: not muted, banned, unreachable or in a chat."""
+    rows = _rows(
+        f"""
+        SELECT s.id, s.member_id, s.arm = '{_STRICT}' AND NOT s.widened, s.requeues > 0,
+               m.timezone, m.availability, m.helpfulness,
+               ARRAY(SELECT topic_id FROM {_MT} t WHERE t.member_id = m.id),
+               EXISTS (SELECT 1 FROM {SafetyFlag._meta.db_table} f WHERE f.member_id = m.id
+                       AND f.severity = %s AND f.status = ANY(%s)),
+               (SELECT p.sensitivity FROM {Preferences._meta.db_table} p WHERE p.member_id = m.id)
+        FROM {_S} s JOIN {_M} m ON m.id = s.member_id
+        WHERE s.id = ANY(%s)
+          AND m.unreachable_since IS NULL AND m.status <> '{_DELETED}'
+          AND (m.muted_until IS NULL OR m.muted_until <= %s)
+          AND NOT (m.status = '{_BANNED}' AND (m.banned_until IS NULL OR m.banned_until > %s))
+          AND NOT EXISTS (SELECT 1 FROM {_C} c WHERE c.status = '{_ACTIVE}'
+                          AND (c.member_a_id = m.id OR c.member_b_id = m.id))
+        ORDER BY s.queued_at
+        """,
+        (SafetyFlag.Severity.HIGH, list(SafetyFlag.OPEN), search_ids, now, now),
+    )
+    return [
+        scoring.Candidate(
+            member_id=member_id,
+            search_id=search_id,
+            topics=frozenset(topics),
+            timezone=timezone,
+            availability=frozenset(availability),
+            helpfulness=helpfulness,
+            strict=strict,
+            high_risk=high_risk,
+            requeued=requeued,
+            strain=scoring.STRAIN.get(sensitivity or "", 0),
+        )
+        for (
+            search_id,
+            member_id,
+            strict,
+            requeued,
+            timezone,
+            availability,
+            helpfulness,
+            topics,
+            high_risk,
+            sensitivity,
+        ) in rows
+    ]
+
+
+def _excluded_pairs(member_ids: list[int], now: dt.datetime) -> set[tuple[int, int]]:
+    """Pairs never to propose: barred pairs (a block, a standing report) and cooldowns
+    (declined, talked recently)."""
+    rows = _rows(
+        f"SELECT member_low_id, member_high_id FROM {PairCooldown._meta.db_table}"
+        " WHERE until > %s AND (member_low_id = ANY(%s) OR member_high_id = ANY(%s))",
+        (now, member_ids, member_ids),
+    )
+    return {pair_key(a, b) for a, b in rows} | selectors.barred_pairs(member_ids=member_ids)
+
+
+def candidates_for_pool(searches: list[SearchRequest]) -> list[scoring.Candidate]:
+    """The pool for these searches (admin and benchmarks; rounds lock the queue first)."""
+    return _pool([s.pk for s in searches], clock.now())
+
+
+# Each member keeps their best few candidates in the matching graph: a member's 9th-best
+# candidate almost never ends up chosen, and a sparse graph keeps the round fast.
+CANDIDATES_PER_MEMBER = 8
+# A member whose proposal fell through (declined, or the other side was silent) comes first.
+REQUEUED_BONUS = 1.0  # more than any score difference
+
+
+def pair_pool(
+    pool: list[scoring.Candidate],
+    *,
+    excluded: set[tuple[int, int]],
+    high_topics: frozenset[int],
+    rules: scoring.Rules = scoring.SPEC_RULES,
+):
+    """The round's pairs for the whole pool: [(a, b, score)] (see matching.pairing).
+
+    Members whose few best candidates all went to others get a second pass among themselves,
+    so keeping only the best candidates per member does not cost pairs.
+    """
+    pairs: list[tuple[scoring.Candidate, scoring.Candidate, float]] = []
+    remaining = pool
+    for attempt in range(3):
+        edges, connected = pairing.candidate_edges(
+            remaining,
+            excluded=excluded,
+            high_topics=high_topics,
+            per_member=CANDIDATES_PER_MEMBER,
+            rules=rules,
+        )
+        priority = [REQUEUED_BONUS if c.requeued else 0.0 for c in remaining]
+        found = pairing.match(edges, len(remaining), priority=priority, exact=attempt == 0)
+        pairs += [(remaining[i], remaining[j], value) for i, j, value in found]
+        paired = {c.member_id for a, b, _ in pairs for c in (a, b)}
+        remaining = [c for c in remaining if c.member_id in connected and c.member_id not in paired]
+        if len(remaining) < 2 or not found:
+            break
+    return pairs
+
+
+@transaction.atomic
+def round_run(*, limit: int = 20000) -> list[Notice]:
+    """Pair the waiting queue as a whole; safe with concurrent rounds (SKIP LOCKED)."""
+    now = clock.now()
+    search_ids = _lock_queue(now, limit)
+    if len(search_ids) < 2:
+        return []
+    pool = _pool(search_ids, now)
+    excluded = _excluded_pairs([c.member_id for c in pool], now)
+    high_topics = frozenset(
+        Topic.objects.filter(sensitivity=Topic.Sensitivity.HIGH).values_list("pk", flat=True)
+    )
+    pairs = pair_pool(
+        pool, excluded=excluded, high_topics=high_topics, rules=MatchingSettings.current().rules()
+    )
+    if not pairs:
+        return []
+    arms = dict(
+        _rows(
+            f"SELECT id, arm FROM {_S} WHERE id = ANY(%s)",
+            (search_ids,),
+        )
+    )
+    proposal_ids = [
+        row[0]
+        for row in _rows(
+            f"""
+            INSERT INTO {_P} (member_a_id, member_b_id, search_a_id, search_b_id, score, shared_topic_ids,
+                              arm, tz_gap_hours, status, decision_a, decision_b, created_at, expires_at)
+            SELECT a, b, sa, sb, score, topics::jsonb, arm, gap, '{_PROPOSAL_WAITING}', '', '', %s, %s
+            FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::float8[], %s::text[],
+                        %s::text[], %s::float8[])
+                 AS t(a, b, sa, sb, score, topics, arm, gap)
+            RETURNING id
+            """,
+            (
+                now,
+                now + PROPOSAL_TTL,
+                [a.member_id for a, _, _ in pairs],
+                [b.member_id for _, b, _ in pairs],
+                [a.search_id for a, _, _ in pairs],
+                [b.search_id for _, b, _ in pairs],
+                [value for _, _, value in pairs],
+                [json.dumps(sorted(a.topics & b.topics)) for a, b, _ in pairs],
+                [pair_arm(arms[a.search_id], arms[b.search_id]) for a, b, _ in pairs],
+                [scoring.tz_gap_hours(a.timezone, b.timezone) for a, b, _ in pairs],
+            ),
+        )
+    ]
+    waited = _rows(
+        f"UPDATE {_S} SET status = '{_PROPOSED}', first_proposal_at = COALESCE(first_proposal_at, %s)"
+        " WHERE id = ANY(%s) RETURNING created_at, first_proposal_at = %s",
+        (now, [c.search_id for a, b, _ in pairs for c in (a, b)], now),
+    )
+    first_waits = [(now - created).total_seconds() for created, first in waited if first]
+    count_outcome("created", len(pairs))
+
+    def observe():
+        for seconds in first_waits:
+            metrics.time_to_proposal_seconds.observe(seconds)
+
+    transaction.on_commit(observe)
+    transaction.on_commit(_refresh_score_avg)
+    notices: list[Notice] = []
+    for proposal_id, (a, b, _) in zip(proposal_ids, pairs, strict=True):
+        notices += proposal_cards(proposal_id, a.member_id, b.member_id)
+    return notices
+
+
+SCORE_AVG_WINDOW = dt.timedelta(hours=1)
+
+
+def _refresh_score_avg() -> None:
+    """match_score_avg: the mean score of the last hour's proposals, per arm."""
+    since = clock.now() - SCORE_AVG_WINDOW
+    for row in Proposal.objects.filter(created_at__gte=since).values("arm").annotate(avg=Avg("score")):
+        matching_metrics.match_score_avg.labels(row["arm"] or "none").set(row["avg"])
