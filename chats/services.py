@@ -421,20 +421,12 @@ def reconnect_decide(*, request_id: int, member_id: int, accept: bool) -> Reconn
 
 def _reconnect_accept(request, now: dt.datetime) -> ReconnectOutcome:
     from chats.models import ReconnectRequest
-    from matching.models import Match, SearchRequest
+    from matching.services import conversation_start  # matching imports chats: a real cycle
 
     a, b = request.from_member_id, request.to_member_id
     if _busy(a):
         return ReconnectOutcome("partner_busy")
-    for search in SearchRequest.objects.select_for_update().filter(
-        member_id__in=(a, b), status=SearchRequest.Status.WAITING
-    ):
-        search.status, search.ended_at = SearchRequest.Status.MATCHED, now
-        search.save(update_fields=["status", "ended_at"])
-    match = Match.objects.create(member_a_id=a, member_b_id=b, created_at=now, is_reconnect=True)
-    session = ChatSession.objects.create(
-        match=match, member_a_id=a, member_b_id=b, started_at=now, ends_at=now + chat_length()
-    )
+    _, session = conversation_start(member_a_id=a, member_b_id=b, now=now, is_reconnect=True)
     request.status, request.decided_at, request.new_session = ReconnectRequest.Status.ACCEPTED, now, session
     request.save(update_fields=["status", "decided_at", "new_session"])
     pseudonyms = dict(Member.objects.filter(pk__in=(a, b)).values_list("pk", "pseudonym"))

@@ -194,28 +194,50 @@ def proposal_decide(*, proposal_id: int, member_id: int, accept: bool) -> Outcom
 
 
 def _confirm(proposal: Proposal, mine: SearchRequest, theirs: SearchRequest, now: dt.datetime):
-    match = Match.objects.create(
+    match, session = conversation_start(
         member_a_id=proposal.member_a_id,
         member_b_id=proposal.member_b_id,
-        created_at=now,
+        now=now,
+        searches=(mine, theirs),
         score=proposal.score,
         arm=proposal.arm,
-    )
-    session = ChatSession.objects.create(
-        match=match,
-        member_a_id=proposal.member_a_id,
-        member_b_id=proposal.member_b_id,
-        started_at=now,
-        ends_at=now + chats_services.chat_length(),
     )
     proposal.status = Proposal.Status.CONFIRMED
     count_outcome("confirmed")
     proposal.decided_at = now
     proposal.match = match
     proposal.save()
-    for search in (mine, theirs):
+    return match, session
+
+
+def conversation_start(
+    *,
+    member_a_id: int,
+    member_b_id: int,
+    now: dt.datetime,
+    searches: tuple[SearchRequest, ...] | None = None,
+    **match_fields,
+) -> tuple[Match, ChatSession]:
+    """The one way two members start talking (a confirmed proposal, or «talk again»): `searches`
+    (default: their waiting ones) end as matched, a Match and a ChatSession, and the pair rests from matching for
+    RECENT_PARTNER_COOLDOWN. Called inside the caller's transaction."""
+    if searches is None:
+        searches = SearchRequest.objects.select_for_update().filter(
+            member_id__in=(member_a_id, member_b_id), status=SearchRequest.Status.WAITING
+        )
+    for search in searches:
         _end_search(search, SearchRequest.Status.MATCHED, now)
-    low, high = pair_key(proposal.member_a_id, proposal.member_b_id)
+    match = Match.objects.create(
+        member_a_id=member_a_id, member_b_id=member_b_id, created_at=now, **match_fields
+    )
+    session = ChatSession.objects.create(
+        match=match,
+        member_a_id=member_a_id,
+        member_b_id=member_b_id,
+        started_at=now,
+        ends_at=now + chats_services.chat_length(),
+    )
+    low, high = pair_key(member_a_id, member_b_id)
     PairCooldown.objects.update_or_create(
         member_low_id=low,
         member_high_id=high,

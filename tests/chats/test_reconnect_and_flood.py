@@ -163,3 +163,29 @@ async def test_a_long_flood_wait_hands_the_update_back_to_telegram_and_keeps_the
     sources = [int(c.params["message_id"]) for c in delivered(telegram)]
     assert sources[0] == first["message"]["message_id"] and len(sources) == 2 and sources[1] > sources[0]
     assert (await ChatSession.objects.aget(pk=session.pk)).messages_a == 2
+
+
+def test_a_reconnected_pair_rests_from_matching_like_any_pair_that_talked(db):
+    """One way to start a conversation: «talk again» sets the same recent-partner cooldown."""
+    from chats import services as chats_services
+    from chats.models import ReconnectRequest
+    from matching.models import PairCooldown
+    from tests.chats.factories import conversation
+
+    session = conversation(hours=1)
+    chats_services.session_end(member_id=session.member_a_id, session_id=session.pk)
+    assert (
+        chats_services.reconnect_request(session_id=session.pk, member_id=session.member_a_id).reason
+        == "sent"
+    )
+    PairCooldown.objects.all().delete()  # only what the reconnect itself sets counts here
+    pending = ReconnectRequest.objects.get()
+    assert (
+        chats_services.reconnect_decide(
+            request_id=pending.pk, member_id=session.member_b_id, accept=True
+        ).reason
+        == "started"
+    )
+    low, high = sorted((session.member_a_id, session.member_b_id))
+    cooldown = PairCooldown.objects.get(member_low_id=low, member_high_id=high)
+    assert cooldown.reason == PairCooldown.Reason.RECENT
