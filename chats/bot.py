@@ -16,7 +16,7 @@ from telegram.ext import (
 
 from accounts.notices import deliver
 from accounts.services import member_touch
-from chats import hooks, keyboards, selectors, services
+from chats import hooks, keyboards, reconnect, selectors, services
 from core import clock, metrics
 from core import hooks as core_hooks
 from core.db import db_call
@@ -274,11 +274,11 @@ def _chip_by_tg(tg_id: int, session_id: int, chip: str) -> str:
     return services.rating_chip_set(session_id=session_id, member_id=member_touch(tg_id=tg_id).pk, chip=chip)
 
 
-def _again_by_tg(tg_id: int, action: str, object_id: int) -> services.ReconnectOutcome:
+def _again_by_tg(tg_id: int, action: str, object_id: int) -> reconnect.ReconnectOutcome:
     member_id = member_touch(tg_id=tg_id).pk
     if action == "again":
-        return services.reconnect_request(session_id=object_id, member_id=member_id)
-    return services.reconnect_decide(request_id=object_id, member_id=member_id, accept=action == "againyes")
+        return reconnect.reconnect_request(session_id=object_id, member_id=member_id)
+    return reconnect.reconnect_decide(request_id=object_id, member_id=member_id, accept=action == "againyes")
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -167,6 +167,7 @@ async def test_a_long_flood_wait_hands_the_update_back_to_telegram_and_keeps_the
 
 def test_a_reconnected_pair_rests_from_matching_like_any_pair_that_talked(db):
     """One way to start a conversation: «talk again» sets the same recent-partner cooldown."""
+    from chats import reconnect
     from chats import services as chats_services
     from chats.models import ReconnectRequest
     from matching.models import PairCooldown
@@ -174,16 +175,11 @@ def test_a_reconnected_pair_rests_from_matching_like_any_pair_that_talked(db):
 
     session = conversation(hours=1)
     chats_services.session_end(member_id=session.member_a_id, session_id=session.pk)
-    assert (
-        chats_services.reconnect_request(session_id=session.pk, member_id=session.member_a_id).reason
-        == "sent"
-    )
+    assert reconnect.reconnect_request(session_id=session.pk, member_id=session.member_a_id).reason == "sent"
     PairCooldown.objects.all().delete()  # only what the reconnect itself sets counts here
     pending = ReconnectRequest.objects.get()
     assert (
-        chats_services.reconnect_decide(
-            request_id=pending.pk, member_id=session.member_b_id, accept=True
-        ).reason
+        reconnect.reconnect_decide(request_id=pending.pk, member_id=session.member_b_id, accept=True).reason
         == "started"
     )
     low, high = sorted((session.member_a_id, session.member_b_id))
