@@ -134,6 +134,7 @@ def test_a_moderator_adds_a_hotline_and_an_analyst_only_reads_them(client):
             "phone": "8-800-100-00-00",
             "order": 5,
             "is_active": "on",
+            "audience": "adults",
         },
     )
     assert response.status_code == 302 and Hotline.objects.filter(name="Кризисная линия").exists()
