@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.utils.html import format_html
 
+from accounts import services
 from accounts.models import Member, Preferences, Topic
 from core import clock
 from moderation.roles import is_moderator
@@ -109,8 +110,22 @@ class MemberAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_per_page = 50
 
+    actions = ["hide_profile"]
+
     def has_add_permission(self, request):
         return False  # members come from Telegram
+
+    def has_hide_profile_permission(self, request) -> bool:
+        return is_moderator(request.user)
+
+    @admin.action(description="Скрыть псевдоним и описание (нарушают правила)", permissions=["hide_profile"])
+    def hide_profile(self, request, queryset):
+        hidden = 0
+        for member in queryset:
+            if services.member_profile_hide(member_id=member.pk):
+                self.log_change(request, member, "Псевдоним и описание скрыты модератором")
+                hidden += 1
+        self.message_user(request, f"Скрыто: {hidden} из {len(queryset)}")
 
     def has_change_permission(self, request, obj=None):
         return False

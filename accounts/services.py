@@ -232,3 +232,16 @@ def colist_claim(*, limit: int) -> list[Notice]:
 @transaction.atomic
 def colist_release(*, member_ids: list[int]) -> None:
     Preferences.objects.filter(member_id__in=member_ids).update(colist_notified_at=None)
+
+
+@transaction.atomic
+def member_profile_hide(*, member_id: int) -> bool:
+    """A moderator hides an offensive pseudonym and bio: a neutral name from the ref, no bio.
+    False when there was nothing to hide."""
+    member = lock_member(member_id)
+    neutral = f"Участник {member.ref[:4]}"
+    if member.is_deleted or (member.pseudonym == neutral and not member.bio):
+        return False
+    member.pseudonym, member.bio = neutral, ""
+    member.save(update_fields=["pseudonym", "bio"])
+    return True

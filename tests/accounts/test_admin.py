@@ -141,3 +141,19 @@ def test_a_moderator_adds_a_hotline_and_an_analyst_only_reads_them(client):
     client.force_login(_staff("analyst", "Analysts"))
     assert client.get(reverse("admin:moderation_hotline_changelist")).status_code == 200
     assert client.get(reverse("admin:moderation_hotline_add")).status_code == 403
+
+
+def test_a_moderator_hides_an_offensive_pseudonym_and_bio_and_an_analyst_cannot(client):
+    from django.contrib.admin.models import LogEntry
+
+    member = MemberFactory(pseudonym="Оскорбительное", bio="грубость")
+    url = reverse("admin:accounts_member_changelist")
+    client.force_login(_staff("analyst", "Analysts"))
+    client.post(url, {"action": "hide_profile", "_selected_action": [member.pk]})
+    member.refresh_from_db()
+    assert member.pseudonym == "Оскорбительное"  # analysts have no such action
+    client.force_login(_staff("mod", "Moderators"))
+    client.post(url, {"action": "hide_profile", "_selected_action": [member.pk]})
+    member.refresh_from_db()
+    assert member.pseudonym == f"Участник {member.ref[:4]}" and member.bio == ""
+    assert LogEntry.objects.filter(object_id=str(member.pk), change_message__contains="скрыты").exists()
