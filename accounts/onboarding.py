@@ -201,20 +201,7 @@ def avatar_regenerate(*, member_id: int) -> Member:
 def later_topic_toggle(*, member_id: int, topic_id: int, selected: bool | None = None) -> Outcome:
     """Put a topic on the member's co-list (topics for later) or take it off."""
     member = _member_at(member_id, editing="colist")
-    topic = Topic.objects.filter(pk=topic_id, is_active=True).first()
-    if topic is None:
-        raise StaleAction("topic")
-    link = LaterTopic.objects.filter(member=member, topic=topic).first()
-    if selected is None:
-        selected = link is None
-    if not selected:
-        if link:
-            link.delete()
-    elif link is None:
-        if member.later_topics.count() >= COLIST_MAX:
-            return Outcome(member, ok=False, reason="colist_too_many")
-        LaterTopic.objects.create(member=member, topic=topic)
-    return Outcome(member)
+    return _topic_toggle(member, LaterTopic, topic_id, selected, limit=COLIST_MAX, too_many="colist_too_many")
 
 
 @transaction.atomic
@@ -247,19 +234,29 @@ def topic_toggle(*, member_id: int, topic_id: int, selected: bool | None = None)
     """Select or unselect a topic; `selected` is what the tapped button asked for (None flips),
     so a double tap on the same button does not undo itself."""
     member = _member_at(member_id, step=Step.TOPICS, editing="topics")
+    return _topic_toggle(
+        member, MemberTopic, topic_id, selected, limit=TOPICS_MAX, too_many="topics_too_many"
+    )
+
+
+def _topic_toggle(
+    member: Member, link_model, topic_id: int, selected: bool | None, *, limit: int, too_many: str
+):
+    """Add or remove one topic of a member's list (their topics or their co-list), within `limit`."""
     topic = Topic.objects.filter(pk=topic_id, is_active=True).first()
     if topic is None:
         raise StaleAction("topic")
-    link = MemberTopic.objects.filter(member=member, topic=topic).first()
+    links = link_model.objects.filter(member=member)
+    link = links.filter(topic=topic).first()
     if selected is None:
         selected = link is None
     if not selected:
         if link:
             link.delete()
     elif link is None:
-        if member.member_topics.count() >= TOPICS_MAX:
-            return Outcome(member, ok=False, reason="topics_too_many")
-        MemberTopic.objects.create(member=member, topic=topic)
+        if links.count() >= limit:
+            return Outcome(member, ok=False, reason=too_many)
+        link_model.objects.create(member=member, topic=topic)
     return Outcome(member)
 
 
