@@ -28,12 +28,14 @@ class Assessment:
         return bool(self.toxic)
 
 
-def toxic_categories(message: str, *, use_rules: bool = True, use_model: bool = True) -> frozenset[str]:
+def toxic_categories(
+    message: str, *, reading: text.Reading | None = None, use_rules: bool = True, use_model: bool = True
+) -> frozenset[str]:
     """Toxicity: the rules' categories, or "abuse" when only the learned model is sure."""
     categories = toxicity.classify(message).categories if use_rules else frozenset()
     if categories or not use_model or not message:
         return categories
-    folded, words, lemmas = text.read(message)
+    folded, words, lemmas = reading or text.read(message)
     # The learned part only holds a message aimed at the partner: venting is not abuse.
     if not words or not text.addressed(words) or toxicity.reported_or_joking(message):
         return frozenset()
@@ -45,7 +47,8 @@ def assess(message: str) -> Assessment:
     """Toxicity and crisis tier of one message (text or caption)."""
     if not message:
         return Assessment()
-    return Assessment(toxic_categories(message), crisis_assess(message))
+    reading = text.read(message)  # once for both: this runs on every relayed message
+    return Assessment(toxic_categories(message, reading=reading), crisis_assess(message, reading=reading))
 
 
 def warm() -> None:
@@ -54,3 +57,4 @@ def warm() -> None:
     model.load("crisis")
     model.load("toxicity")
     model.meta("crisis")
+    model.meta("toxicity")

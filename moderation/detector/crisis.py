@@ -437,11 +437,14 @@ def thresholds() -> dict:
     return model.meta("crisis")
 
 
-def assess(message: str, *, use_rules: bool = True, use_model: bool = True) -> CrisisVerdict:
-    """The crisis tier of one message (text or caption). The flags exist for the ablation."""
+def assess(
+    message: str, *, reading: text.Reading | None = None, use_rules: bool = True, use_model: bool = True
+) -> CrisisVerdict:
+    """The crisis tier of one message (text or caption); `reading` when the caller already has
+    `text.read(message)`. The flags exist for the ablation."""
     if not message:
         return CrisisVerdict()
-    folded, words, lemmas = text.read(message)
+    folded, words, lemmas = reading or text.read(message)
     if not words and not any(e in message for e in "💊🔪🪢🩸⚰🔫🪦"):
         return CrisisVerdict()
     limits = thresholds()

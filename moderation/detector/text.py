@@ -63,7 +63,11 @@ def fold(text: str) -> str:
     return text
 
 
-def read(text: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+# (folded text, its words, their lemmas)
+Reading = tuple[str, tuple[str, ...], tuple[str, ...]]
+
+
+def read(text: str) -> Reading:
     """(folded text, its words, their lemmas). Never cached: a message's text is not kept."""
     folded = fold(text)
     words = tuple(WORD.findall(folded))

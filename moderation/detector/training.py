@@ -12,6 +12,7 @@ import hashlib
 import itertools
 
 import numpy as np
+import structlog
 
 from moderation.detector import corpus, crisis, model, text, toxicity
 
@@ -30,6 +31,11 @@ def _features(rows: list[corpus.Row]) -> list[np.ndarray]:
         folded, words, lemmas = text.read(r.text)
         out.append(model.features(words, lemmas, folded))
     return out
+
+
+def _ruled(row: corpus.Row) -> bool:
+    _, words, lemmas = text.read(row.text)
+    return bool(crisis.rule_kind(lemmas, row.text, words))
 
 
 def _fit(rows: list[corpus.Row], positive: str) -> model.LinearModel:
@@ -65,9 +71,7 @@ def train_crisis() -> dict:
     scores = _out_of_fold(rows, "crisis")
     y = np.array([r.label == "crisis" for r in rows])
     ordinary = np.array([r.kind == "ordinary" for r in rows])
-    ruled = np.array(
-        [bool(crisis.rule_kind(text.read(r.text)[2], r.text, text.read(r.text)[1])) for r in rows]
-    )
+    ruled = np.array([_ruled(r) for r in rows])
     best = (-1.0, 0.3, 0.9)
     for veto, possible in itertools.product(np.arange(0.05, 0.8, 0.05), np.arange(0.3, 0.96, 0.05)):
         flagged = (ruled & (scores >= veto)) | (scores >= possible)
@@ -110,5 +114,6 @@ def train_toxicity() -> dict:
 
 
 if __name__ == "__main__":  # python -m moderation.detector.training (no Django needed)
-    print("crisis:", train_crisis())
-    print("toxicity:", train_toxicity())
+    log = structlog.get_logger("moderation.detector.training")
+    log.info("detector.trained", model="crisis", **train_crisis())
+    log.info("detector.trained", model="toxicity", **train_toxicity())
