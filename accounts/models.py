@@ -197,6 +197,8 @@ class Preferences(models.Model):
     digest_sent_at = models.DateTimeField("дайджест отправлен", null=True, blank=True)
     colist_opt_in = models.BooleanField("сообщать о собеседниках по темам на потом", default=False)
     colist_notified_at = models.DateTimeField("последнее уведомление по ко-листу", null=True, blank=True)
+    # «Больше не спрашивать» on the loneliness check: no further waves are offered.
+    loneliness_opt_out = models.BooleanField("не предлагать вопросы об одиночестве", default=False)
 
     class Meta:
         verbose_name = "настройки"
@@ -225,3 +227,42 @@ class LaterTopic(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} · {self.topic} (потом)"
+
+
+class LonelinessCheck(models.Model):
+    """One wave (day 0, 30, 60, 90 after joining) of the opt-in three-item loneliness check.
+
+    Offered by a job, answered or skipped with buttons; only 1–3 per item and their sum (3–9) are
+    kept, pseudonymous like the rest; erasure deletes the rows. See accounts.loneliness.
+    """
+
+    WAVES = (0, 30, 60, 90)
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="loneliness_checks", verbose_name="участник"
+    )
+    wave = models.PositiveSmallIntegerField("день после анкеты")
+    offered_at = models.DateTimeField("предложено", default=clock.now, db_index=True)
+    answered_at = models.DateTimeField("ответы получены", null=True, blank=True)
+    skipped_at = models.DateTimeField("пропущено", null=True, blank=True)
+    companionship = models.PositiveSmallIntegerField("не хватает общения (1–3)", null=True, blank=True)
+    left_out = models.PositiveSmallIntegerField("в стороне от других (1–3)", null=True, blank=True)
+    isolated = models.PositiveSmallIntegerField("изоляция от людей (1–3)", null=True, blank=True)
+    score = models.PositiveSmallIntegerField("сумма (3–9)", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "опрос об одиночестве"
+        verbose_name_plural = "опросы об одиночестве"
+        constraints = [
+            models.UniqueConstraint(fields=["member", "wave"], name="uniq_loneliness_wave_per_member"),
+            models.CheckConstraint(condition=Q(wave__in=(0, 30, 60, 90)), name="loneliness_wave_known"),
+            models.CheckConstraint(
+                condition=(Q(companionship__isnull=True) | Q(companionship__gte=1, companionship__lte=3))
+                & (Q(left_out__isnull=True) | Q(left_out__gte=1, left_out__lte=3))
+                & (Q(isolated__isnull=True) | Q(isolated__gte=1, isolated__lte=3)),
+                name="loneliness_items_1_3",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · день {self.wave}"

@@ -59,6 +59,10 @@ class ChatSession(models.Model):
     extend_a = models.BooleanField(default=False, verbose_name="A за продление")
     extend_b = models.BooleanField(default=False, verbose_name="B за продление")
     extensions = models.PositiveSmallIntegerField(default=0, verbose_name="продлений")
+    # The silent-start deadline (3 min after the start): if nobody has written by then, each side
+    # gets one conversation starter (chats.outcomes); the sweep acts on it, once.
+    starter_due_at = models.DateTimeField(null=True, blank=True, verbose_name="подсказать начало в")
+    starter_sent_at = models.DateTimeField(null=True, blank=True, verbose_name="подсказка начала отправлена")
 
     class Meta:
         verbose_name = "диалог"
@@ -71,6 +75,13 @@ class ChatSession(models.Model):
             models.UniqueConstraint(
                 fields=["member_b"], condition=Q(status="active"), name="uniq_active_session_member_b"
             ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["starter_due_at"],
+                condition=Q(starter_sent_at__isnull=True, first_message_at__isnull=True),
+                name="session_starter_due_idx",
+            )
         ]
 
     def __str__(self) -> str:
@@ -163,3 +174,37 @@ class ReconnectRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Снова поговорить #{self.pk}"
+
+
+class MoodCheck(models.Model):
+    """«Как вы сейчас?» (1–5, in words) of one member as a conversation starts and as it ends.
+
+    Pseudonymous analytics (the member's row, no text); erasure deletes them.
+    """
+
+    class Phase(models.TextChoices):
+        BEFORE = "before", "В начале разговора"
+        AFTER = "after", "После разговора"
+
+    session = models.ForeignKey(
+        ChatSession, on_delete=models.CASCADE, related_name="moods", verbose_name="диалог"
+    )
+    member = models.ForeignKey(
+        "accounts.Member", on_delete=models.CASCADE, related_name="+", verbose_name="участник"
+    )
+    phase = models.CharField(max_length=6, choices=Phase.choices, verbose_name="когда")
+    score = models.PositiveSmallIntegerField(verbose_name="самочувствие (1–5)")
+    created_at = models.DateTimeField(default=clock.now, verbose_name="ответ")
+
+    class Meta:
+        verbose_name = "самочувствие"
+        verbose_name_plural = "самочувствие до и после"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "member", "phase"], name="uniq_mood_per_member_session_phase"
+            ),
+            models.CheckConstraint(condition=Q(score__gte=1) & Q(score__lte=5), name="mood_score_1_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_phase_display()}: {self.score} в диалоге #{self.session_id}"

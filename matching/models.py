@@ -62,6 +62,11 @@ class SearchRequest(models.Model):
     expiry_requeues = models.PositiveSmallIntegerField(default=0, verbose_name="возвратов после истечения")
     first_proposal_at = models.DateTimeField(null=True, blank=True, verbose_name="первое предложение")
     ended_at = models.DateTimeField(null=True, blank=True, verbose_name="закончен")
+    # Honest waiting: no candidate by this deadline → one notice with what the member can do.
+    quiet_notice_due_at = models.DateTimeField(
+        null=True, blank=True, verbose_name="сказать о долгом поиске в"
+    )
+    quiet_notice_sent_at = models.DateTimeField(null=True, blank=True, verbose_name="сказано о долгом поиске")
 
     class Meta:
         verbose_name = "поиск"
