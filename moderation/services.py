@@ -115,6 +115,7 @@ def report_create(
 TOXIC_LIMIT = 3  # blocked messages…
 TOXIC_WINDOW = dt.timedelta(minutes=10)  # …within this window
 AUTO_MUTE = dt.timedelta(hours=1)
+AUTO_MUTE_PAGE_EVERY = dt.timedelta(hours=1)  # moderators are paged on the first of a member's mutes
 
 
 @dataclass
@@ -174,6 +175,20 @@ def toxic_mute(*, member_id: int, session_id: int | None, categories: list[str])
     member.muted_until = until
     member.save(update_fields=["muted_until"])
     metrics.sanctions_total.labels(Sanction.Kind.MUTE).inc()
+    # Moderators hear of automatic mutes too, at most once per member per hour (the member row
+    # is locked above, so two mutes at once cannot both decide they are the first).
+    paged_lately = (
+        Sanction.objects.filter(
+            member=member,
+            kind=Sanction.Kind.MUTE,
+            created_by=None,
+            created_at__gte=now - AUTO_MUTE_PAGE_EVERY,
+        )
+        .exclude(pk=sanction.pk)
+        .exists()
+    )
+    if not paged_lately:
+        _alert_on_commit("mute", sanction.pk)
     return MuteNotice(sanction.pk, until, member.timezone, reason)
 
 

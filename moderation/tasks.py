@@ -24,7 +24,7 @@ log = structlog.get_logger(__name__)
 # A job whose worker died (kill -9, OOM) is found abandoned by rq and run again.
 ALERT_RETRY = Retry(max=3, interval=[10, 60, 300])
 
-_MODELS = {"report": Report, "flag": SafetyFlag, "appeal": Appeal}
+_MODELS = {"report": Report, "flag": SafetyFlag, "appeal": Appeal, "mute": Sanction}
 
 
 def _admin_link(kind: str, object_id: int) -> str:
@@ -38,7 +38,11 @@ def _pending(kind: str, object_id: int) -> dict | None:
     obj = _MODELS[kind].objects.filter(pk=object_id).first()
     if obj is None or getattr(obj, "alerted_at", None) is not None:
         return None
-    return {"kind": kind, "object": obj, "link": _admin_link(kind, object_id)}
+    if kind == "mute" and obj.flag_id:  # the case to work on is the flag the mute answered
+        link = _admin_link("flag", obj.flag_id)
+    else:
+        link = _admin_link(kind, object_id)
+    return {"kind": kind, "object": obj, "link": link, "staff_tz": settings.STAFF_TIME_ZONE}
 
 
 def _mark_alerted(kind: str, object_id: int) -> None:
@@ -48,7 +52,8 @@ def _mark_alerted(kind: str, object_id: int) -> None:
 
 
 def alert_moderators(kind: str, object_id: int) -> int:
-    """Tell every active moderators' chat about a danger report, a high-risk flag or an appeal.
+    """Tell every active moderators' chat about a danger report, a high-risk flag, an automatic
+    mute or an appeal.
 
     At least once, never lost: alerted_at is set after the chats were told, so a worker killed
     mid-job (the job is retried, see ALERT_RETRY) tells them again rather than not at all; a

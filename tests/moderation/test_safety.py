@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 from accounts.models import Member
 from core import clock
 from core.db import db_call
-from moderation import tasks
+from moderation import services, tasks
 from moderation.models import AlertChat, Appeal, Report, SafetyFlag, Sanction
 from tests import updates
 from tests.accounts.factories import MemberFactory
@@ -61,6 +61,28 @@ async def test_three_toxic_messages_in_ten_minutes_mute_for_an_hour_with_reason_
     await webhook.text(ANNA, "извини, пожалуйста")
     assert relayed(telegram) == 1
     assert not any("нахуй" in t or "урод" in t for t in telegram.texts_to(BORIS))
+
+
+async def test_moderators_are_paged_on_an_automatic_mute_once_per_member_per_hour(webhook, telegram):
+    session = await start_session()
+    for text in ("иди нахуй", "ты урод", "х*й тебе"):
+        await webhook.text(ANNA, text)
+    await arun_jobs()
+    flag = await SafetyFlag.objects.aget()
+    alerts = telegram.messages_to(MODERATORS)
+    assert len(alerts) == 1 and "Автоматическое ограничение" in alerts[0].text
+    assert "бранью" in alerts[0].text and f"/admin/moderation/safetyflag/{flag.pk}/change/" in alerts[0].text
+    assert str(ANNA) not in alerts[0].text and "Анна" not in alerts[0].text and "нахуй" not in alerts[0].text
+    # A second automatic mute of the same member within the hour is on record but pages nobody.
+    anna = await Member.objects.aget(tg_id=ANNA)
+    await db_call(services.toxic_mute, member_id=anna.pk, session_id=session.pk, categories=["insult"])
+    await arun_jobs()
+    assert await Sanction.objects.acount() == 2 and len(telegram.messages_to(MODERATORS)) == 1
+    # An hour later the next one pages again.
+    clock.advance(dt.timedelta(hours=1, minutes=1))
+    await db_call(services.toxic_mute, member_id=anna.pk, session_id=session.pk, categories=["insult"])
+    await arun_jobs()
+    assert len(telegram.messages_to(MODERATORS)) == 2
 
 
 async def test_an_appeal_is_one_message_that_moderators_receive_once(webhook, telegram):
