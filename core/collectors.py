@@ -68,7 +68,36 @@ class StateCollector:
                 family = gauge(name, documentation)
                 family.add_metric([], value)
                 yield family
+        yield from self._matching()
         yield from self._rq()
+
+    def _matching(self):
+        """The spec's queue lag (age of the oldest waiting search) and match_score_avg per arm."""
+        import datetime as dt
+
+        from django.db.models import Avg, Min
+
+        from core import clock
+
+        SearchRequest = apps.get_model("matching.SearchRequest")
+        Proposal = apps.get_model("matching.Proposal")
+        now = clock.now()
+        oldest = SearchRequest.objects.filter(status="waiting").aggregate(t=Min("created_at"))["t"]
+        lag = GaugeMetricFamily("tno_queue_lag_seconds", "Age of the oldest search still waiting for a peer")
+        lag.add_metric([], (now - oldest).total_seconds() if oldest else 0.0)
+        score = GaugeMetricFamily(
+            "tno_match_score_avg",
+            "Average score of the pairs proposed in the last hour, by arm",
+            labels=["arm"],
+        )
+        rows = (
+            Proposal.objects.filter(created_at__gte=now - dt.timedelta(hours=1))
+            .values("arm")
+            .annotate(avg=Avg("score"))
+        )
+        for row in rows:
+            score.add_metric([row["arm"] or "none"], float(row["avg"]))
+        yield from (lag, score)
 
     def _rq(self):
         import django_rq

@@ -30,3 +30,6 @@ matching_round_seconds = Histogram(
 messages_relayed_total = Counter(
     "tno_messages_relayed_total", "Chat messages delivered to the partner, by kind", ["kind"]
 )
+find_ratelimited_total = Counter(
+    "tno_find_ratelimited_total", "/find refused because a member asked too often (spec: FIND_PER_HOUR)"
+)

@@ -7,6 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from accounts import services as accounts_services
 from accounts.notices import deliver
+from core import metrics
 from core.db import db_call
 from core.messaging import call_telegram, render, send
 from core.pseudonym import pseudonymous_ref
@@ -32,6 +33,7 @@ async def start_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not await allow(
         f"find:{pseudonymous_ref(update.effective_user.id)}", limit=FIND_PER_HOUR, seconds=3600
     ):
+        metrics.find_ratelimited_total.inc()
         await send(context.bot, chat_id, "matching/find_too_often")
         return
     member, outcome = await db_call(_find, update.effective_user.id)

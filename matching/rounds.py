@@ -10,13 +10,11 @@ import datetime as dt
 import json
 
 from django.db import connection, transaction
-from django.db.models import Avg
 
 from accounts.models import Member, Preferences, Topic
 from accounts.notices import Notice
 from chats.models import ChatSession
 from core import clock, metrics
-from matching import metrics as matching_metrics
 from matching import pairing, scoring, selectors
 from matching.models import MatchingSettings, PairCooldown, Proposal, SearchRequest
 from matching.services import PROPOSAL_TTL, count_outcome, pair_arm, pair_key, proposal_cards
@@ -219,18 +217,7 @@ def round_run(*, limit: int = 20000) -> list[Notice]:
             metrics.time_to_proposal_seconds.observe(seconds)
 
     transaction.on_commit(observe)
-    transaction.on_commit(_refresh_score_avg)
     notices: list[Notice] = []
     for proposal_id, (a, b, _) in zip(proposal_ids, pairs, strict=True):
         notices += proposal_cards(proposal_id, a.member_id, b.member_id)
     return notices
-
-
-SCORE_AVG_WINDOW = dt.timedelta(hours=1)
-
-
-def _refresh_score_avg() -> None:
-    """match_score_avg: the mean score of the last hour's proposals, per arm."""
-    since = clock.now() - SCORE_AVG_WINDOW
-    for row in Proposal.objects.filter(created_at__gte=since).values("arm").annotate(avg=Avg("score")):
-        matching_metrics.match_score_avg.labels(row["arm"] or "none").set(row["avg"])

@@ -430,6 +430,9 @@ def test_alert_rules_cover_the_operators_questions_and_use_exported_metrics(expo
         "QueueNotDraining",
         "WorkerDown",
         "WebDown",
+        "QueueLagHigh",
+        "AcceptRateLow",
+        "FindRateLimitedOften",
     }
     for rule in rules:
         assert rule["labels"]["severity"] in ("page", "warning"), rule["alert"]

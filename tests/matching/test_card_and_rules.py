@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from accounts.models import Member
 from core import clock
+from core.collectors import _state
 from matching.models import MatchingSettings, Proposal, ProposalRejection
 from tests.accounts.journeys import MemberJourney
 from tests.matching.test_matching import make, run_round
@@ -130,8 +131,44 @@ async def test_match_score_avg_is_on_metrics(webhook, telegram):
     await make(BORIS, pseudonym="Борис")
     await both_search(MemberJourney(webhook, telegram, ANNA), MemberJourney(webhook, telegram, BORIS))
     proposal = await Proposal.objects.aget()
+    _state._cached_at = 0.0  # the scrape cache is 5 s; a test does not wait it out
     body = (await webhook.client.get("/metrics")).content.decode()
     line = next(
         line for line in body.splitlines() if line.startswith(f'tno_match_score_avg{{arm="{proposal.arm}"}}')
     )
     assert float(line.rsplit(" ", 1)[1]) == pytest.approx(proposal.score)
+
+
+def _sample(body: str, name: str) -> float:
+    line = next(line for line in body.splitlines() if line.startswith(name + " "))
+    return float(line.rsplit(" ", 1)[1])
+
+
+async def test_queue_lag_on_metrics_is_the_age_of_the_oldest_waiting_search(webhook, telegram):
+    _state._cached_at = 0.0  # the scrape cache is 5 s; a test does not wait it out
+    body = (await webhook.client.get("/metrics")).content.decode()
+    assert _sample(body, "tno_queue_lag_seconds") == 0
+    await make(ANNA, pseudonym="Анна")
+    await MemberJourney(webhook, telegram, ANNA).command("find")
+    clock.advance(dt.timedelta(minutes=6))
+    await make(BORIS, pseudonym="Борис", topics=["divorce", "parenting"])
+    await MemberJourney(webhook, telegram, BORIS).command("find")
+    _state._cached_at = 0.0
+    body = (await webhook.client.get("/metrics")).content.decode()
+    assert _sample(body, "tno_queue_lag_seconds") == pytest.approx(360, abs=5)
+
+
+async def test_find_asked_too_often_is_refused_kindly_and_counted(webhook, telegram):
+    from matching.bot import FIND_PER_HOUR
+
+    await make(ANNA, pseudonym="Анна")
+    anna = MemberJourney(webhook, telegram, ANNA)
+    before = _sample((await webhook.client.get("/metrics")).content.decode(), "tno_find_ratelimited_total")
+    for _ in range(FIND_PER_HOUR):
+        await anna.command("find")
+    assert "много раз" not in telegram.last_to(ANNA).text
+    await anna.command("find")
+    assert "много раз" in telegram.last_to(ANNA).text
+    after = _sample((await webhook.client.get("/metrics")).content.decode(), "tno_find_ratelimited_total")
+    assert after == before + 1
+    assert await Member.objects.filter(tg_id=ANNA).aexists()
