@@ -108,6 +108,8 @@ EXPORTS: dict[str, Export] = {
             ("status", "status"),
             ("started_at", "started_at"),
             ("ended_at", "ended_at"),
+            ("first_message_at", "first_message_at"),
+            ("last_message_at", "last_message_at"),
             ("end_reason", "end_reason"),
             ("messages_a", "messages_a"),
             ("messages_b", "messages_b"),

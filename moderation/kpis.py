@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Avg, Count, DateField, F, Q, Sum
-from django.db.models.functions import Trunc
+from django.db.models.functions import Coalesce, Trunc
 
 from accounts.models import Member
 from chats.models import ChatSession, Rating
@@ -69,7 +70,9 @@ def figures(start: dt.date, end: dt.date, arm: str | None = None) -> dict:
     decided = proposals.filter(status__in=["confirmed", "declined", "expired"])
     confirmed = proposals.filter(status="confirmed").count()
     ended = sessions.filter(ended_at__isnull=False)
-    duration = ended.aggregate(avg=Avg(F("ended_at") - F("started_at")))["avg"]
+    # A conversation lasts until its last message, not until /end or the 24-hour timer: a pair that
+    # said hello and went quiet talked for a minute, not for a day.
+    duration = ended.aggregate(avg=Avg(Coalesce("last_message_at", "started_at") - F("started_at")))["avg"]
     session_count = sessions.count()
     matched_24h = searches.filter(
         status="matched", ended_at__isnull=False, ended_at__lte=F("created_at") + dt.timedelta(hours=24)
@@ -82,7 +85,8 @@ def figures(start: dt.date, end: dt.date, arm: str | None = None) -> dict:
         paid_tips = paid_tips.filter(session__match__arm=arm)
     tipped_sessions = paid_tips.values("session").distinct().count()
     p50, p95 = _percentiles(since, until, arm)
-    minutes = duration.total_seconds() / 60 if duration else None
+    minutes = duration.total_seconds() / 60 if duration is not None else None
+    avg_tip = paid_tips.aggregate(a=Avg("amount"))["a"]
     ratings = Rating.objects.filter(session__in=sessions)
     return {
         "new_members": members.count(),
@@ -103,11 +107,25 @@ def figures(start: dt.date, end: dt.date, arm: str | None = None) -> dict:
         "sanctions": Sanction.objects.filter(**in_range).count(),
         "tips": paid_tips.count(),
         "stars": paid_tips.aggregate(s=Sum("amount"))["s"] or 0,
+        "avg_tip": round(avg_tip, 1) if avg_tip is not None else None,
         "targets": [
             Target("Нашли собеседника за 24 ч", _ratio(matched_24h, search_count), 60, True),
-            Target("Приняли предложение", _ratio(confirmed, decided.count()), 40, True),
-            Target("Средняя длительность разговора", round(minutes, 1) if minutes else None, 10, True, "мин"),
+            Target("Приняли предложение (accept_rate)", _ratio(confirmed, decided.count()), 40, True),
+            Target(
+                "Средняя длительность разговора",
+                round(minutes, 1) if minutes is not None else None,
+                10,
+                True,
+                "мин",
+            ),
             Target("Разговоры с чаевыми", _ratio(tipped_sessions, ended.count()), 8, True),
+            Target(
+                "Средние чаевые (avg_tip)",
+                round(avg_tip, 1) if avg_tip is not None else None,
+                settings.KPI_AVG_TIP_TARGET,
+                True,
+                "⭐",
+            ),
             Target("Разговоры с жалобой", _ratio(sessions_reported, session_count), 3, False),
         ],
     }

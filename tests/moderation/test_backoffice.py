@@ -156,7 +156,7 @@ def test_the_dashboard_shows_the_figures_and_the_targets(client):
         arm="soft", status="declined", expires_at=now + dt.timedelta(minutes=5),
     )  # fmt: skip
     session = chat(members[0], members[1], started_at=now - dt.timedelta(minutes=30))
-    session.status, session.ended_at = "ended", now
+    session.status, session.ended_at, session.last_message_at = "ended", now, now
     session.save()
     Rating.objects.create(session=session, rater=members[0], rated=members[1], score=5)
     from coach.models import AiHint
@@ -410,12 +410,42 @@ def test_an_export_and_the_chart_follow_the_arm(client):
     assert "поисков 1" in page and "вариант «мягкий»" in page
 
 
+def test_chat_duration_runs_to_the_last_message_and_avg_tip_has_its_target(client):
+    from tips.models import Tip
+
+    a, b, c, d = (MemberFactory() for _ in range(4))
+    now = clock.now()
+    # A pair that talked 12 minutes and went quiet until the 24-hour timer ended the chat…
+    talked = chat(a, b, started_at=now - dt.timedelta(hours=24))
+    talked.status, talked.ended_at, talked.end_reason = "ended", now, "timer"
+    talked.first_message_at = talked.started_at + dt.timedelta(minutes=1)
+    talked.last_message_at = talked.started_at + dt.timedelta(minutes=12)
+    talked.save()
+    # …and one that never wrote a word: 12 + 0 minutes over two chats, not 24 hours.
+    silent = chat(c, d, arm="soft", started_at=now - dt.timedelta(hours=2))
+    silent.status, silent.ended_at = "ended", now - dt.timedelta(hours=1)
+    silent.save()
+    for n, amount in enumerate((5, 25)):
+        Tip.objects.create(
+            session=talked, payer=a, recipient=b, amount=amount, commission_percent=10, commission=amount // 10,
+            net=amount - amount // 10, status="paid", telegram_payment_charge_id=f"charge-{n}", paid_at=now,
+        )  # fmt: skip
+    client.force_login(staff("analyst", "Analysts"))
+    page = client.get(reverse("kpi-dashboard")).content.decode()
+    targets = page[page.index("Цели запуска") : page.index("Показатели за период")]
+    duration = targets[targets.index("Средняя длительность разговора") :]
+    assert duration.index("6,0 мин") < duration.index("</tr>")  # (12 + 0) / 2, the timer ignored
+    avg_tip = targets[targets.index("Средние чаевые") :]
+    assert "≥ 10 ⭐" in avg_tip and avg_tip.index("15,0 ⭐") < avg_tip.index("</tr>")
+    assert "выполнено" in avg_tip[: avg_tip.index("</tr>")]
+
+
 def test_launch_targets_are_shown_for_each_arm(client):
     client.force_login(staff("analyst", "Analysts"))
     page = client.get(reverse("kpi-dashboard")).content.decode()
     targets = page[page.index("Цели запуска") : page.index("Показатели за период")]
     assert "<th>Строгий</th>" in targets and "<th>Мягкий</th>" in targets
-    assert targets.count("нет данных") == 15  # five targets × (total, strict, soft), nothing yet
+    assert targets.count("нет данных") == 18  # six targets × (total, strict, soft), nothing yet
 
 
 def test_six_usernames_tried_from_one_address_lock_that_address_out(client):
