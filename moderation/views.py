@@ -21,7 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from core import clock
-from moderation import exports, kpis, selectors, services
+from moderation import exports, kpis, outcomes, selectors, services
 from moderation.admin import age_badge, audit, readable_details
 from moderation.forms import CaseForm, initial_reason
 from moderation.models import Appeal, Report, SafetyFlag
@@ -168,6 +168,7 @@ def dashboard(request):
         "coach": _coach_stats(start, end),
         "crisis_steps": _crisis_steps(start, end),
         "chart": _chart(series, bucket),
+        "outcomes": outcomes.figures(start, end),
     }
     return TemplateResponse(request, "admin/moderation/dashboard.html", context)
 
