@@ -96,6 +96,27 @@ async def edit(bot: Bot, chat_id: int, message_id: int, template: str, context=N
         await send(bot, chat_id, template, context, **kwargs)
 
 
+async def edit_markup(bot: Bot, chat_id: int, message_id: int, reply_markup=None) -> None:
+    """Replace (None: remove) the keyboard of a bot message once its choice is made; a message
+    already without it, or gone, is not an error."""
+    try:
+        await call_telegram(
+            chat_id,
+            "editMessageReplyMarkup",
+            lambda: bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message_id, reply_markup=reply_markup
+            ),
+        )
+    except BadRequest as exc:
+        log.info("telegram.edit_markup_failed", error=str(exc))
+
+
+async def tapped_markup(bot: Bot, query, reply_markup=None) -> None:
+    """The keyboard of the message whose button was tapped, replaced (None: removed)."""
+    if query.message is not None:
+        await edit_markup(bot, query.message.chat.id, query.message.message_id, reply_markup)
+
+
 @functools.cache
 def _button_labels() -> dict[str, str]:
     """Button labels from templates/bot/<app>/buttons.txt ("key = Label" lines), as "<app>.<key>"."""

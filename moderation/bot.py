@@ -11,7 +11,7 @@ from accounts.services import member_touch
 from chats import hooks as chats_hooks
 from core import clock, ratelimit
 from core.db import db_call
-from core.messaging import button, call_telegram, render, send
+from core.messaging import button, edit, render, send, tapped_markup
 from core.pseudonym import pseudonymous_ref
 from core.redis import aconnection
 from moderation import crisis, detector, keyboards, metrics, selectors, services
@@ -42,7 +42,7 @@ async def _block(bot, chat_id: int, tg_id: int, session_id: int | None = None) -
         await send(bot, chat_id, "moderation/no_partner")
         return
     await deliver(bot, outcome.notices)
-    await send(bot, chat_id, "moderation/blocked")
+    await send(bot, chat_id, "moderation/blocked", {"ended": outcome.ended})
 
 
 def _block_confirm(session_id: int) -> InlineKeyboardMarkup:
@@ -65,6 +65,8 @@ async def intro_button(
     query = update.callback_query
     chat_id, tg_id = update.effective_chat.id, update.effective_user.id
     await query.answer()
+    if action == "block":
+        await tapped_markup(context.bot, query)  # «Да, заблокировать» is answered once
     if action == "reportask":
         outcome = await db_call(services.report_session, tg_id=tg_id, session_id=session_id)
         if not outcome.ok:
@@ -176,11 +178,16 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await intro_button(update, context, parts[1], int(parts[2]))
         return
     if len(parts) == 3 and parts[1] == "blockno":
-        await query.answer(render("moderation/block_cancelled"))
+        await query.answer()
+        if query.message:
+            await edit(
+                context.bot, update.effective_chat.id, query.message.message_id, "moderation/block_cancelled"
+            )
         return
     if len(parts) != 4 or parts[1] != "report" or not parts[2].isdigit():
         await query.answer(render("moderation/stale"))
         return
+    await tapped_markup(context.bot, query)  # one reason per report; a second tap gets a toast
     evidence = await _take_evidence(update.effective_user.id)
     outcome = await db_call(
         services.report_create,
@@ -340,7 +347,7 @@ async def crisis_button(
         return
     await query.answer()
     chat_id = update.effective_chat.id
-    await call_telegram(chat_id, "editMessageReplyMarkup", lambda: query.edit_message_reply_markup(None))
+    await tapped_markup(context.bot, query)
     context_ = {}
     if choice == CrisisStep.Choice.HELP:
         context_["hotlines"] = await db_call(selectors.hotlines, tg_id=update.effective_user.id)
@@ -363,18 +370,24 @@ async def appeal_button(update: Update, context: ContextTypes.DEFAULT_TYPE, sanc
 async def comment_button(
     update: Update, context: ContextTypes.DEFAULT_TYPE, report_id: str, choice: str
 ) -> None:
+    """«Добавить комментарий» asks for it; «Без комментария» says in the chat that the report is filed."""
     query = update.callback_query
-    if choice == "skip" or not report_id.isdigit():
-        await query.answer(
-            render("moderation/comment_skipped") if choice == "skip" else render("moderation/stale")
-        )
+    if choice not in ("add", "skip") or not report_id.isdigit():
+        await query.answer(render("moderation/stale"))
         return
-    ok = await db_call(
-        services.report_comment_start, tg_id=update.effective_user.id, report_id=int(report_id)
-    )
+    if choice == "skip":
+        ok = await db_call(
+            selectors.report_awaits_comment, tg_id=update.effective_user.id, report_id=int(report_id)
+        )
+    else:
+        ok = await db_call(
+            services.report_comment_start, tg_id=update.effective_user.id, report_id=int(report_id)
+        )
     await query.answer(None if ok else render("moderation/stale"))
+    await tapped_markup(context.bot, query)
     if ok:
-        await send(context.bot, update.effective_chat.id, "moderation/comment_ask")
+        template = "moderation/comment_skipped" if choice == "skip" else "moderation/comment_ask"
+        await send(context.bot, update.effective_chat.id, template)
 
 
 async def on_awaited(update: Update, context: ContextTypes.DEFAULT_TYPE, member) -> None:

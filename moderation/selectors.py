@@ -31,6 +31,11 @@ def _active(country: str) -> list[Hotline]:
     return list(Hotline.objects.filter(is_active=True, country=country).order_by(last, "order", "name"))
 
 
+def report_awaits_comment(*, tg_id: int, report_id: int) -> bool:
+    """Whether this is the member's own report, still without a comment (the comment buttons)."""
+    return Report.objects.filter(pk=report_id, reporter__tg_id=tg_id, comment="").exists()
+
+
 def crisis_step_stats(start: dt.datetime, end: dt.datetime) -> list[dict]:
     """Crisis steps shown in [start, end) per tier: help opened, kept talking, "not about me", unanswered."""
     from django.db.models import Count, Q

@@ -55,11 +55,12 @@ def block_partner(*, tg_id: int, session_id: int | None = None) -> Outcome:
     partner_id = session.member_b_id if session.member_a_id == member.pk else session.member_a_id
     Block.objects.get_or_create(blocker=member, blocked_id=partner_id, defaults={"session": session})
     notices = []
-    if session.status == ChatSession.Status.ACTIVE:
+    ended = session.status == ChatSession.Status.ACTIVE
+    if ended:
         notices = chats_services.session_end(
             member_id=member.pk, session_id=session.pk, reason=ChatSession.EndReason.BLOCKED
         )
-    return Outcome(True, notices=notices, session_id=session.pk)
+    return Outcome(True, notices=notices, session_id=session.pk, ended=ended)
 
 
 @transaction.atomic
@@ -88,6 +89,8 @@ def report_create(
         reporter=member, created_at__gte=clock.now() - dt.timedelta(seconds=60)
     ).exists():
         return Outcome(False, "too_often")
+    if Report.objects.filter(reporter=member, session=session).exists():
+        return Outcome(False, "already")  # one report per conversation: details go in its comment
     partner_id = session.member_b_id if session.member_a_id == member.pk else session.member_a_id
     report = Report.objects.create(reporter=member, reported_id=partner_id, session=session, reason=reason)
     if evidence is not None:  # the one message the member chose to show (kept 90 days)
