@@ -33,3 +33,14 @@ def declined(proposal_id: int) -> Markup:
         if why
     ]
     return Markup([*rows, *searching().inline_keyboard])
+
+
+def still_searching() -> Markup:
+    """After 30 minutes without a candidate: widen the topics, the co-list, or stop."""
+    return Markup(
+        [
+            [Button(button("matching.add_topic"), callback_data="accounts:edit:topics")],
+            [Button(button("matching.colist"), callback_data="accounts:edit:colist")],
+            *searching().inline_keyboard,
+        ]
+    )

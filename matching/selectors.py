@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import connection
 
-from accounts.models import Member, Topic
+from accounts.models import Member, MemberTopic, Topic
 from accounts.selectors import member_card
 from matching.models import Proposal, SearchRequest
 
@@ -59,6 +61,42 @@ def notice_context(notices, members: dict) -> None:
             notice.context["minutes"] = 5
         else:
             notice.context["partner_pseudonym"] = partner.pseudonym
+
+
+# Honest waiting: the estimate reads the last two weeks and says nothing from fewer than 5 searches.
+ESTIMATE_WINDOW = dt.timedelta(days=14)
+ESTIMATE_MIN_SAMPLES = 5
+
+
+def wait_estimate(*, member_id: int, now: dt.datetime) -> dict:
+    """Recent time to a first proposal for searches by members sharing a topic with this one:
+    the median in minutes and how many searches it rests on, the share of finished searches that
+    got a proposal; `minutes` is None when there are too few searches to say honestly."""
+    search, member_topic = SearchRequest._meta.db_table, MemberTopic._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE s.first_proposal_at IS NOT NULL),"
+            " count(*) FILTER (WHERE s.first_proposal_at IS NOT NULL OR s.status <> %(waiting)s),"
+            " percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM s.first_proposal_at - s.created_at))"
+            f" FROM {search} s WHERE s.created_at >= %(since)s AND s.created_at < %(now)s"
+            f" AND EXISTS (SELECT 1 FROM {member_topic} theirs JOIN {member_topic} mine"
+            " ON mine.topic_id = theirs.topic_id AND mine.member_id = %(member)s"
+            " WHERE theirs.member_id = s.member_id)",
+            {
+                "waiting": SearchRequest.Status.WAITING,
+                "since": now - ESTIMATE_WINDOW,
+                "now": now,
+                "member": member_id,
+            },
+        )
+        samples, finished, median = cursor.fetchone()
+    if samples < ESTIMATE_MIN_SAMPLES or median is None:
+        return {"minutes": None, "samples": samples}
+    return {
+        "minutes": int(median // 60),
+        "samples": samples,
+        "found_percent": round(100 * samples / finished) if finished else 100,
+    }
 
 
 def waiting_count() -> int:

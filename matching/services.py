@@ -16,7 +16,9 @@ from accounts.notices import Notice
 from accounts.onboarding import TOPICS_MIN
 from chats import services as chats_services
 from chats.models import ChatSession
+from chats.outcomes import SILENT_AFTER
 from core import clock, metrics
+from matching import selectors
 from matching.models import (
     ExperimentAssignment,
     ExperimentSettings,
@@ -36,6 +38,8 @@ HONEST_AFTER_REQUEUES = 2
 MAX_EXPIRY_REQUEUES = 2
 # Cards of a proposal not marked sent this long after the round are sent again by the sweep.
 CARDS_GRACE = dt.timedelta(seconds=20)
+# Honest waiting: nobody waits in silence; without a candidate by then, one notice with options.
+QUIET_AFTER = dt.timedelta(minutes=30)
 
 
 @dataclass
@@ -44,6 +48,7 @@ class Outcome:
     reason: str = ""
     notices: list[Notice] = field(default_factory=list)
     search: SearchRequest | None = None
+    context: dict = field(default_factory=dict)  # what the member's answer shows (the wait estimate)
 
 
 def arm_for(member: Member) -> str:
@@ -87,9 +92,15 @@ def search_start(*, member_id: int) -> Outcome:
     if active:
         _end_search(active, SearchRequest.Status.EXPIRED, now)
     search = SearchRequest.objects.create(
-        member=member, arm=arm_for(member), created_at=now, queued_at=now, expires_at=now + SEARCH_TTL
+        member=member,
+        arm=arm_for(member),
+        created_at=now,
+        queued_at=now,
+        expires_at=now + SEARCH_TTL,
+        quiet_notice_due_at=now + QUIET_AFTER,
     )
-    return Outcome(True, search=search)
+    estimate = selectors.wait_estimate(member_id=member.pk, now=now)
+    return Outcome(True, search=search, context={"estimate": estimate})
 
 
 def _end_search(search: SearchRequest, status: str, now: dt.datetime) -> None:
@@ -236,6 +247,7 @@ def conversation_start(
         member_b_id=member_b_id,
         started_at=now,
         ends_at=now + chats_services.chat_length(),
+        starter_due_at=now + SILENT_AFTER,
     )
     low, high = pair_key(member_a_id, member_b_id)
     PairCooldown.objects.update_or_create(
@@ -374,6 +386,17 @@ def sweep() -> list[Notice]:
             Notice(
                 search.member_id, "matching/widen_offer", keyboard="matching.widen", keyboard_arg=search.pk
             )
+        )
+    for search in SearchRequest.objects.select_for_update(skip_locked=True).filter(
+        status=SearchRequest.Status.WAITING,
+        first_proposal_at__isnull=True,
+        quiet_notice_sent_at__isnull=True,
+        quiet_notice_due_at__lte=now,
+    ):
+        search.quiet_notice_sent_at = now
+        search.save(update_fields=["quiet_notice_sent_at"])
+        notices.append(
+            Notice(search.member_id, "matching/still_searching", keyboard="matching.still_searching")
         )
     return notices
 
