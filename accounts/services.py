@@ -9,7 +9,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from accounts.models import LaterTopic, Member, MemberTopic, Preferences, Topic
+from accounts.models import LaterTopic, LonelinessCheck, Member, MemberTopic, Preferences, Topic
 from accounts.notices import Notice
 from accounts.onboarding import StaleAction, Step, lock_member
 from core import clock, hooks
@@ -93,6 +93,7 @@ def member_erase(*, member_id: int) -> str:
     ref = member.ref
     MemberTopic.objects.filter(member=member).delete()
     LaterTopic.objects.filter(member=member).delete()
+    LonelinessCheck.objects.filter(member=member).delete()
     Preferences.objects.filter(member=member).delete()
     DeadLetterUpdate.objects.filter(member_ref=ref).delete()
     LogEntry.objects.filter(
