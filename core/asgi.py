@@ -1,13 +1,24 @@
 """A lean ASGI handler for the hot paths (webhook, health): async middleware only, no thread hops."""
 
+import io
+
 from django.conf import settings
 from django.core import signals
+from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections, reset_queries
+from django.http import JsonResponse
 from django.urls import set_script_prefix
 
 LEAN_PATHS = ("/telegram/webhook", "/health")
+# A Telegram update is a few KiB (a 4 096-character message with its entities and the message it
+# replies to); a body past this is refused with 413 before it is read (README: "Webhook limits").
+MAX_BODY_BYTES = 1 << 20
+
+
+class BodyTooLarge(Exception):
+    pass
 
 
 class LeanASGIHandler(ASGIHandler):
@@ -25,9 +36,31 @@ class LeanASGIHandler(ASGIHandler):
         finally:
             settings.MIDDLEWARE = saved
 
+    async def read_body(self, receive):
+        """The body in memory, at most MAX_BODY_BYTES of it (BodyTooLarge past that)."""
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise RequestAborted()
+            body += message.get("body", b"")
+            if len(body) > MAX_BODY_BYTES:
+                raise BodyTooLarge()
+            if not message.get("more_body", False):
+                return io.BytesIO(body)
+
     async def handle(self, scope, receive, send):
         try:
+            if _declared_length(scope) > MAX_BODY_BYTES:
+                raise BodyTooLarge()
             body_file = await self.read_body(receive)
+        except BodyTooLarge:
+            response = JsonResponse(
+                {"ok": False, "detail": f"body larger than {MAX_BODY_BYTES} bytes"}, status=413
+            )
+            response["Connection"] = "close"  # the rest of the body is not read
+            await self.send_response(response, send)
+            return
         except Exception:  # noqa: BLE001 - RequestAborted and friends: the client went away
             return
         set_script_prefix(get_script_prefix(scope))
@@ -43,6 +76,13 @@ class LeanASGIHandler(ASGIHandler):
             response.close()  # no request_finished receivers for this sender: no thread hop
         finally:
             body_file.close()
+
+
+def _declared_length(scope) -> int:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            return int(value) if value.isdigit() else 0
+    return 0
 
 
 def route_lean_paths(*, full, lean):

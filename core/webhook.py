@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import functools
 import math
 import time
 from dataclasses import dataclass, field
@@ -139,28 +140,54 @@ async def process_update_json(data: dict, *, retry_after: int) -> Outcome:
     if failures.errors:
         error = failures.errors[0]
         log.error("webhook.handler_failed", error=type(error).__name__, exc_info=error)
-        metrics.updates_total.labels(kind, "dead_letter").inc()
-        metrics.dead_letters_total.inc()
-        try:
-            await db_call(
-                services.dead_letter_record,
-                update_id=update_id,
-                update_type=kind,
-                payload=data,
-                error=error,
-                member_ref=_member_ref(update),
-            )
-        except INFRA_ERRORS:
-            await _release_quietly(update_id)
-            return Outcome(503, "database unavailable", retry_after)
-        await _apologize(application.bot, update)
-        return Outcome(200, "handler failed; kept for staff")
+        outcome = await _dead_letter(data, kind, error, _member_ref(update), retry_after=retry_after)
+        if outcome.status == 200:
+            await _apologize(application.bot, update)
+        return outcome
     try:
         await asyncdb.update_complete(update_id=update_id)
     except INFRA_ERRORS:
         pass  # handled already; a stale claim only matters if Telegram resends
     metrics.updates_total.labels(kind, "ok").inc()
     return Outcome(200, "ok")
+
+
+async def _dead_letter(
+    data: dict, kind: str, error: BaseException, member_ref: str, *, retry_after: int
+) -> Outcome:
+    """Keep an update that failed for staff: 200, or 503 when the database is down."""
+    update_id = data["update_id"]
+    metrics.updates_total.labels(kind, "dead_letter").inc()
+    metrics.dead_letters_total.inc()
+    record = functools.partial(
+        db_call,
+        services.dead_letter_record,
+        update_id=update_id,
+        update_type=kind,
+        error=error,
+        member_ref=member_ref,
+    )
+    try:
+        try:
+            await record(payload=data)
+        except db.DataError:  # content PostgreSQL's jsonb refuses (a NUL character): keep the id
+            await record(payload={"update_id": update_id})
+    except INFRA_ERRORS:
+        await _release_quietly(update_id)
+        return Outcome(503, "database unavailable", retry_after)
+    except Exception as exc:  # noqa: BLE001 - the update cannot be kept: say so in the log
+        log.error("webhook.dead_letter_failed", error=type(exc).__name__, exc_info=exc)
+        return Outcome(200, "handler failed; logged")
+    return Outcome(200, "handler failed; kept for staff")
+
+
+async def keep_unhandled(data: dict, error: BaseException, *, retry_after: int) -> Outcome:
+    """What the webhook answers when processing failed outside the handlers (a bug of ours)."""
+    if is_infra_error(error):
+        await _release_quietly(data["update_id"])
+        return Outcome(503, "dependency unavailable", retry_after)
+    log.error("webhook.processing_failed", error=type(error).__name__, exc_info=error)
+    return await _dead_letter(data, "other", error, "", retry_after=retry_after)
 
 
 async def _release_quietly(update_id: int) -> None:

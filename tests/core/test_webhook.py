@@ -155,3 +155,111 @@ async def test_past_its_limit_a_process_refuses_at_once_and_the_update_comes_thr
     assert (await first).status_code == 200
     assert (await webhook.post(update)).status_code == 200  # Telegram's redelivery
     assert len(telegram.messages_to(other)) == 1 and len(telegram.messages_to(MEMBER)) == 1
+
+
+# -- every body gets a defined answer (never a 500) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"update_id": 1, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"update_id": 7, "message": ' + b'{"a": ' * 40 + b"1" + b"}" * 40 + b"}",
+    ],
+    ids=["100k-levels-in-an-update", "100k-levels-bare", "40-levels"],
+)
+async def test_deeply_nested_json_is_a_bad_request(webhook, telegram, body):
+    response = await webhook.post(body)
+    assert response.status_code == 400
+    assert "nest" in response.json()["detail"] or "JSON" in response.json()["detail"]
+    assert await ProcessedUpdate.objects.acount() == 0
+
+
+@pytest.mark.parametrize("update_id", [10**30, 2**63, 0, -1, True, 1.5, None])
+async def test_update_id_that_telegram_never_sends_is_a_bad_request(webhook, telegram, update_id):
+    update = updates.command(MEMBER, "help")
+    update["update_id"] = update_id
+    response = await webhook.post(json.dumps(update))
+    assert response.status_code == 400
+    assert "update_id" in response.json()["detail"]
+    assert telegram.calls == [] and await ProcessedUpdate.objects.acount() == 0
+
+
+async def test_largest_bigint_update_id_is_handled(webhook, telegram):
+    await webhook.send(updates.command(MEMBER, "help", update_id=2**63 - 1))
+    assert "/sos" in telegram.last_to(MEMBER).text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"\xff\xfe not utf-8",
+        b'{"update_id": 5, "message": {"text": "\\ud800"}}',
+        b"null",
+        b'"text"',
+        b"42",
+    ],
+    ids=["empty", "not-utf8", "lone-surrogate", "null", "string", "number"],
+)
+async def test_body_that_is_not_a_json_object_is_a_bad_request(webhook, telegram, body):
+    response = await webhook.post(body)
+    assert response.status_code == 400
+    assert response.json()["detail"]
+
+
+async def test_update_whose_message_is_not_a_message_is_a_bad_request(webhook, telegram):
+    response = await webhook.post(json.dumps({"update_id": 5, "message": {"text": "hi"}}))
+    assert response.status_code == 400
+    assert "Update" in response.json()["detail"]
+
+
+async def test_body_over_the_limit_is_refused_with_413(webhook, telegram):
+    from core.asgi import MAX_BODY_BYTES
+
+    update = updates.command(MEMBER, "help")
+    update["message"]["padding"] = "x" * MAX_BODY_BYTES
+    response = await webhook.post(json.dumps(update))
+    assert response.status_code == 413
+    assert telegram.calls == [] and await ProcessedUpdate.objects.acount() == 0
+
+
+async def test_an_update_with_a_long_message_under_the_limit_is_handled(webhook, telegram):
+    await webhook.send(updates.command(MEMBER, "help", "слово " * 600))
+    assert "/sos" in telegram.last_to(MEMBER).text
+
+
+async def test_valid_update_a_handler_chokes_on_is_dead_lettered_with_200(webhook, telegram):
+    update = updates.command(10**30, "start")  # a user id PostgreSQL's bigint cannot hold
+    response = await webhook.post(json.dumps(update))
+    assert response.status_code == 200
+    assert await DeadLetterUpdate.objects.filter(update_id=update["update_id"]).aexists()
+
+
+async def test_update_with_content_postgres_cannot_store_is_still_dead_lettered(webhook, telegram):
+    update = updates.command(10**30, "start")
+    update["message"]["from"]["language_code"] = "r\u0000u"
+    response = await webhook.post(json.dumps(update))
+    assert response.status_code == 200
+    letter = await DeadLetterUpdate.objects.aget(update_id=update["update_id"])
+    assert letter.payload == {"update_id": update["update_id"]}
+
+
+async def test_a_bug_outside_the_handlers_answers_200_and_keeps_the_update(webhook, telegram, monkeypatch):
+    from core import webhook as core_webhook
+
+    def broken(update):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(core_webhook, "update_kind", broken)
+    update = updates.command(MEMBER, "help")
+    response = await webhook.post(update)
+    assert response.status_code == 200
+    assert await DeadLetterUpdate.objects.filter(update_id=update["update_id"]).aexists()
+
+
+async def test_update_of_a_kind_the_bot_does_not_handle_is_answered_200(webhook, telegram):
+    response = await webhook.post({"update_id": 77, "channel_post": updates.message_body(MEMBER, text="x")})
+    assert response.status_code == 200
+    assert telegram.calls == []
