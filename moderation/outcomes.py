@@ -4,6 +4,7 @@ loneliness cohort curves, silent starts. Pseudonymous counts only; nothing names
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 
 from django.db import connection
@@ -13,7 +14,7 @@ from chats.models import ChatSession, MoodCheck
 from core import clock
 from matching.models import Match, Proposal
 
-ARMS = ("strict", "soft")
+ARMS = ("strict", "soft", "mixed")  # "mixed": the two members were in different arms
 COHORT_YEARS = dt.timedelta(days=365)
 
 
@@ -54,7 +55,8 @@ def mood_change(since: dt.datetime, until: dt.datetime) -> dict:
     by_topic: dict[int, list] = defaultdict(list)
     for arm, topic_ids, before, after in rows:
         by_arm[arm].append((before, after))
-        for topic_id in topic_ids or []:
+        # Django's connection reads jsonb as text; a reconnect has no proposal (no topics).
+        for topic_id in json.loads(topic_ids) if isinstance(topic_ids, str) else topic_ids or []:
             by_topic[topic_id].append((before, after))
     titles = dict(Topic.objects.filter(pk__in=list(by_topic)).values_list("pk", "title"))
     topics = [{"title": titles.get(pk, "—"), **_tally(pairs)} for pk, pairs in by_topic.items()]
