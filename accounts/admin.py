@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from accounts import services
 from accounts.models import Member, Preferences, Topic
 from core import clock
-from moderation.roles import is_moderator
+from core.roles import is_moderator
 
 
 class OnboardedFilter(admin.SimpleListFilter):

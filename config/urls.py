@@ -5,8 +5,8 @@ from django_rq import urls as rq_urls
 
 from config.api import api
 from core.collectors import metrics_view
+from core.roles import operators_only
 from moderation import views as moderation_views
-from moderation.roles import operators_only
 
 admin.site.site_header = "«Ты не один» — модерация"
 admin.site.site_title = "«Ты не один»"

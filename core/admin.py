@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.html import format_html
 
 from core.models import DeadLetterUpdate
-from moderation.roles import is_moderator
+from core.roles import is_moderator
 
 # Who a Telegram update came from: moderators may need it to replay or answer, analysts never.
 IDENTIFYING_KEYS = frozenset(

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 
 from core import clock
 from core.admin_filters import DateRangeFilter
+from core.roles import is_moderator, moderator_users
 from moderation import selectors, services
 from moderation.forms import MEASURES, SanctionForm, initial_reason
 from moderation.models import (
@@ -25,7 +26,6 @@ from moderation.models import (
     Sanction,
     SanctionReason,
 )
-from moderation.roles import is_moderator, moderator_users
 
 # How long a case may wait before it is overdue: urgent ones an hour, others a day.
 SLA_URGENT, SLA_NORMAL = dt.timedelta(hours=1), dt.timedelta(hours=24)

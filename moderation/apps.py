@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 
 
 class ModerationConfig(AppConfig):
@@ -11,9 +10,7 @@ class ModerationConfig(AppConfig):
         from core import hooks
         from moderation import crisis, detector
         from moderation.bot import on_awaited, partner_guidance, safety_check
-        from moderation.roles import sync_role_permissions
 
-        post_migrate.connect(sync_role_permissions, sender=self, dispatch_uid="moderation_roles")
         # The safety filter runs before any other relay check.
         hooks.connect(hooks.before_relay, safety_check, first=True)
         hooks.connect(hooks.after_relay, partner_guidance, first=True)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django import forms
 
+from core.roles import mark_reauthenticated, recently_authenticated
 from moderation.models import Sanction, SanctionReason
-from moderation.roles import mark_reauthenticated, recently_authenticated
 from moderation.services import SANCTION_DURATIONS
 
 MEASURES = [

@@ -21,11 +21,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from core import clock
+from core.roles import is_moderator
 from moderation import exports, kpis, outcomes, selectors, services
 from moderation.admin import age_badge, audit, readable_details
 from moderation.forms import CaseForm, initial_reason
 from moderation.models import Appeal, Report, SafetyFlag
-from moderation.roles import is_moderator
 
 log = structlog.get_logger(__name__)
 

@@ -6,7 +6,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from moderation.roles import is_moderator
+from core.roles import is_moderator
 from tips import services
 from tips.models import Mismatch, SupportTicket, Tip, TipSettings
 

@@ -8,8 +8,8 @@ from chats.models import ChatSession
 from coach.models import AiHint, CoachSettings
 from coach.selectors import coach_switch, hint_stats, in_rollout
 from core import clock
+from core.roles import ANALYSTS
 from matching.models import Match
-from moderation.roles import ANALYSTS
 from tests.accounts.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.db import IntegrityError
 from django.urls import reverse
 
 from core import clock
-from moderation.roles import sync_role_permissions
+from core.roles import sync_role_permissions
 from tests.tips.helpers import ANNA, BORIS, conversation, paid_tip, run_jobs
 from tips.models import Mismatch, SupportTicket, Tip, TipSettings
 

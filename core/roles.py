@@ -72,8 +72,10 @@ def mark_reauthenticated(request) -> None:
     request.session[REAUTH_SESSION_KEY] = clock.now().isoformat()
 
 
-def sync_role_permissions(**kwargs) -> None:
+def sync_role_permissions(app_config=None, **kwargs) -> None:
     """Give each role its permissions on every product model (run after every migrate)."""
+    if app_config is not None and app_config.label not in PRODUCT_APPS:
+        return
     moderators, _ = Group.objects.get_or_create(name=MODERATORS)
     analysts, _ = Group.objects.get_or_create(name=ANALYSTS)
     moderator_perms, analyst_perms = [], []
