@@ -152,9 +152,12 @@ class ReportAdmin(TriageMixin, admin.ModelAdmin):
     fields = ("status", "assignee", *readonly_fields)
 
     def get_queryset(self, request):
-        # Danger first, then the oldest: the order a moderator should work in.
-        urgent = models.Case(models.When(reason="danger", then=0), default=1)
-        return super().get_queryset(request).annotate(urgent=urgent).order_by("urgent", "created_at")
+        # Annotated with the reporter's record for the «отклонено» badge.
+        return selectors.reports_in_triage_order(super().get_queryset(request))
+
+    def get_ordering(self, request):
+        # Danger first, repeatedly dismissed reporters last, then the oldest (not "-created_at").
+        return selectors.report_triage_ordering()
 
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))
@@ -182,6 +185,13 @@ class ReportAdmin(TriageMixin, admin.ModelAdmin):
 
     @admin.display(description="кто пожаловался")
     def reporter_ref(self, obj):
+        if getattr(obj, "sinks", 0):
+            return format_html(
+                '{} <span title="Жалобы этого участника часто отклоняли" style="color:#777">'
+                "· отклонено {}</span>",
+                obj.reporter.ref,
+                obj.reporter_dismissed,
+            )
         return obj.reporter.ref
 
     @admin.display(description="на кого")

@@ -2,7 +2,9 @@
 
 import datetime as dt
 
-from django.db.models import Case, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 
 from moderation.models import Hotline, Report, SafetyFlag, Sanction, SanctionReason
 
@@ -29,6 +31,52 @@ def _active(country: str) -> list[Hotline]:
     """A country's lines, adults' first: the service is 18+, children's lines come last (for parents)."""
     last = Case(When(audience=Hotline.Audience.CHILDREN, then=1), default=0)
     return list(Hotline.objects.filter(is_active=True, country=country).order_by(last, "order", "name"))
+
+
+# A reporter whose reports moderators dismissed at least this often, and more often than they
+# upheld them, sinks: their open reports come after others' of the same urgency.
+SINK_AFTER_DISMISSED = 2
+
+
+def _reporter_count(status: str) -> Coalesce:
+    closed = (
+        Report.objects.filter(reporter=OuterRef("reporter"), status=status)
+        .order_by()
+        .values("reporter")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(closed, output_field=IntegerField()), Value(0))
+
+
+def _triage_keys() -> dict:
+    """urgent (0 danger, 1 other), the reporter's dismissed and upheld reports, and sinks (0/1)."""
+    dismissed = _reporter_count(Report.Status.DISMISSED)
+    upheld = _reporter_count(Report.Status.RESOLVED)
+    sinks = Case(
+        When(
+            GreaterThanOrEqual(dismissed, SINK_AFTER_DISMISSED),
+            then=Case(When(GreaterThan(dismissed, upheld), then=1), default=0),
+        ),
+        default=0,
+    )
+    urgent = Case(When(reason=Report.Reason.DANGER, then=0), default=1)
+    return {"urgent": urgent, "reporter_dismissed": dismissed, "reporter_upheld": upheld, "sinks": sinks}
+
+
+def report_triage_ordering() -> list:
+    """The order a moderator should work through reports in: danger first; within each, reports
+    from members whose reports are repeatedly dismissed last; then the oldest (expressions, so
+    any report queryset can use them, e.g. the admin's)."""
+    keys = _triage_keys()
+    return [keys["urgent"].asc(), keys["sinks"].asc(), F("created_at").asc()]
+
+
+def reports_in_triage_order(reports: QuerySet | None = None) -> QuerySet:
+    """Reports in triage order, annotated with `urgent`, `reporter_dismissed`, `reporter_upheld`
+    and `sinks` for what the queue shows."""
+    reports = Report.objects.all() if reports is None else reports
+    return reports.annotate(**_triage_keys()).order_by("urgent", "sinks", "created_at")
 
 
 def report_awaits_comment(*, tg_id: int, report_id: int) -> bool:

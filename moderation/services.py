@@ -19,6 +19,13 @@ from moderation.models import Appeal, Block, Report, SafetyFlag, Sanction
 
 REPORT_WINDOW = dt.timedelta(hours=24)
 EVIDENCE_KEEP = dt.timedelta(days=90)
+# Reports can't be weaponised: one report never sanctions or hides anyone. It ends the reporter's
+# own conversation and keeps that pair apart (like a block); the member stays in matching. Only
+# reports from this many *different* members within the window raise a flag for moderators, and
+# still no automatic measure: people decide. Automatic measures come from the detector alone
+# (toxic_mute, crisis_flag), never from what members say about each other.
+REPORTERS_TO_FLAG = 2
+REPORTERS_WINDOW = dt.timedelta(days=7)
 
 
 @dataclass
@@ -100,6 +107,7 @@ def report_create(
     metrics.reports_total.labels(reason).inc()
     if reason == Report.Reason.DANGER:
         _alert_on_commit("report", report.pk)
+    _flag_repeated_reports(reported_id=partner_id)
     # Report / block / auto-break (spec Must): a report ends the conversation it is about; the
     # partner hears a neutral ending. Matching keeps the pair apart unless the report is dismissed.
     ended = session.status == ChatSession.Status.ACTIVE
@@ -143,6 +151,32 @@ def _open_flag(*, member_id: int, session_id: int | None, kind: str, severity: i
     )
     metrics.safety_flags_total.labels(kind).inc()
     return flag, True
+
+
+def _flag_repeated_reports(*, reported_id: int) -> None:
+    """Reports from REPORTERS_TO_FLAG different members within the window (dismissed ones aside): one
+    open «repeated reports» flag for moderators, its details kept current. Nothing else happens."""
+    reporters = (
+        Report.objects.filter(reported_id=reported_id, created_at__gte=clock.now() - REPORTERS_WINDOW)
+        .exclude(status=Report.Status.DISMISSED)
+        .values("reporter_id")
+        .distinct()
+        .count()
+    )
+    if reporters < REPORTERS_TO_FLAG:
+        return
+    details = f"Жалобы от {reporters} разных участников за {REPORTERS_WINDOW.days} дней"
+    # In the queue, not paged (pages are for danger); HIGH would mean "in crisis" to matching.
+    flag, created = _open_flag(
+        member_id=reported_id,
+        session_id=None,
+        kind=SafetyFlag.Kind.REPORTS,
+        severity=SafetyFlag.Severity.MEDIUM,
+        details=details,
+    )
+    if not created and flag.details != details:
+        flag.details = details
+        flag.save(update_fields=["details"])
 
 
 def _alert_on_commit(kind: str, object_id: int) -> None:

@@ -83,7 +83,9 @@ def queue(request):
     """Open reports, safety flags and pending appeals in one list: urgent first, then the oldest."""
     _require(request, "moderation.view_report", "moderation.view_safetyflag")
     open_ = ("new", "in_review")
-    reports = Report.objects.filter(status__in=open_).select_related("reported", "assignee")
+    reports = selectors.reports_in_triage_order(
+        Report.objects.filter(status__in=open_).select_related("reported", "assignee")
+    )
     flags = SafetyFlag.objects.filter(status__in=open_).select_related("member", "assignee")
     reports = reports.annotate(
         urgency=Case(When(reason="danger", then=Value(3)), default=Value(2), output_field=IntegerField())
@@ -94,6 +96,7 @@ def queue(request):
             "title": r.get_reason_display(),
             "ref": r.reported.ref,
             "urgency": r.urgency,
+            "sinks": r.sinks,  # a reporter whose reports are repeatedly dismissed waits behind others
             "created_at": r.created_at,
             "age": age_badge(r.created_at, urgent=r.urgency == 3, open_=True),
             "status": r.get_status_display(),
@@ -130,7 +133,7 @@ def queue(request):
         }
         for a in appeals
     ]
-    items.sort(key=lambda item: (-item["urgency"], item["created_at"]))
+    items.sort(key=lambda item: (-item["urgency"], item.get("sinks", 0), item["created_at"]))
     context = {
         **admin.site.each_context(request),
         "title": "Очередь модерации",
@@ -260,11 +263,10 @@ def _without(summary: dict, case) -> dict:
 
 def _next_case(current) -> str | None:
     """The next open case in queue order (danger and high risk first, then the oldest)."""
-    danger = Report.objects.filter(status__in=("new", "in_review"), reason="danger").order_by("created_at")
+    open_reports = selectors.reports_in_triage_order(Report.objects.filter(status__in=("new", "in_review")))
+    danger = open_reports.filter(reason="danger")
     flags = SafetyFlag.objects.filter(status__in=("new", "in_review")).order_by("-severity", "created_at")
-    others = (
-        Report.objects.filter(status__in=("new", "in_review")).exclude(reason="danger").order_by("created_at")
-    )
+    others = open_reports.exclude(reason="danger")
     for kind, queryset in (
         ("report", danger),
         ("flag", flags.filter(severity=3)),
