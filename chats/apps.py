@@ -7,7 +7,9 @@ class ChatsConfig(AppConfig):
     verbose_name = "Разговоры"
 
     def ready(self) -> None:
+        from chats import copies
         from chats.services import member_erased
         from core import hooks
 
         hooks.connect(hooks.member_erased, member_erased)
+        hooks.connect(hooks.member_erased, copies.member_erased)

@@ -16,7 +16,7 @@ from telegram.ext import (
 
 from accounts.notices import deliver
 from accounts.services import member_touch
-from chats import hooks, keyboards, reconnect, selectors, services
+from chats import copies, hooks, keyboards, reconnect, selectors, services
 from core import clock, metrics
 from core import hooks as core_hooks
 from core.db import db_call
@@ -46,12 +46,17 @@ def _map_key(session_id: int, chat_id: int, message_id: int) -> str:
     return f"chats:map:{session_id}:{chat_id}:{message_id}"
 
 
-async def _remember(session_id: int, pairs: list[tuple[int, int, int]]) -> None:
-    """source (chat, message) ↔ copy ids, both ways, so edits and replies find their twin."""
+async def _remember(
+    session_id: int, pairs: list[tuple[int, int, int]], *, copy: tuple[int, int, int]
+) -> None:
+    """source (chat, message) ↔ copy ids, both ways, so edits and replies find their twin; and the
+    copy under its sender, so /delete can take it back (one round trip for both)."""
     try:
         pipe = aconnection().pipeline(transaction=False)
         for chat_id, message_id, copy_id in pairs:
             pipe.set(_map_key(session_id, chat_id, message_id), copy_id, ex=MAP_TTL_SECONDS)
+        sender_id, partner_chat_id, copy_id = copy
+        copies.remember(pipe, member_id=sender_id, partner_chat_id=partner_chat_id, copy_id=copy_id)
         await pipe.execute()
     except Exception:  # noqa: BLE001 - Redis is disposable: an edit then just isn't mirrored
         log.warning("chats.id_map_unavailable")
@@ -154,11 +159,12 @@ async def _deliver(
         return False
     metrics.messages_relayed_total.labels(kind).inc()
     await services.relay_count(target=target, is_media=kind != "text", now=clock.now())
-    if message_id:
-        await _remember(
-            target.session_id,
-            [(chat_id, message_id, copy.message_id), (target.partner_tg_id, copy.message_id, message_id)],
-        )
+    twins = [(chat_id, message_id, copy.message_id), (target.partner_tg_id, copy.message_id, message_id)]
+    await _remember(
+        target.session_id,
+        twins if message_id else [],
+        copy=(target.member_id, target.partner_tg_id, copy.message_id),
+    )
     await hooks.relayed(
         hooks.Relayed(
             bot, target.session_id, target.member_id, target.partner_member_id, chat_id, message_id, text
