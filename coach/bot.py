@@ -1,4 +1,5 @@
-"""/coach on|off, the hint buttons ("use", "hide") and the relay hook that keeps the context window."""
+"""/coach on|off, the hint's «Скрыть» button, and the relay hook that keeps the context window and
+notices when a member sends a hint's phrase in their own words (the bot never sends it for them)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from chats import services as chats_services
 from coach import context as coach_context
 from coach import keyboards, selectors, services, tasks
 from coach.models import AiHint
+from coach.providers import phrase_adopted
 from core import clock
 from core.db import db_call, db_sync
 from core.messaging import edit, render, send
@@ -91,38 +93,23 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer()
         if query.message:
             await edit(context.bot, update.effective_chat.id, query.message.message_id, "coach/hidden")
-    elif action == "use" and arg:
-        await _use(update, context, int(arg))
+    elif action == "use":
+        # Hints sent before the coach stopped writing for members: the phrase is theirs to copy.
+        await query.answer(render("coach/use_gone"), show_alert=True)
     else:
         await query.answer(render("coach/stale"))
 
 
-def _use_check(*, tg_id: int, hint_id: int) -> str | None:
-    """The phrase to send when this hint may be used now (claimed against a double tap)."""
-    phrase = coach_context.hint_phrase(hint_id)
-    if phrase is None or not services.hint_usable(tg_id=tg_id, hint_id=hint_id):
-        return None
-    return phrase if coach_context.claim_use(hint_id) else None
-
-
-async def _use(update: Update, context, hint_id: int) -> None:
-    from chats.bot import relay_text
-
-    query = update.callback_query
-    tg_id, chat_id = update.effective_user.id, update.effective_chat.id
-    phrase = await db_call(_use_check, tg_id=tg_id, hint_id=hint_id)
-    if phrase is None:
-        await query.answer(render("coach/stale"))
+def _count_adoption(event: hooks.Relayed) -> None:
+    """The member sent their hint's phrase (copied, maybe edited): the hint counts as used."""
+    opened = coach_context.open_hint(event.member_id)
+    if opened is None:
         return
-    await query.answer()
-    delivered = await relay_text(context.bot, tg_id=tg_id, chat_id=chat_id, text=phrase)
-    if not delivered:
-        await sync_to_async(coach_context.release_use, thread_sensitive=False)(hint_id)
-        await send(context.bot, chat_id, "coach/not_sent")
+    hint_id, phrase = opened
+    if not phrase_adopted(event.text, phrase):
         return
-    await db_call(services.hint_decide, tg_id=tg_id, hint_id=hint_id, status=AiHint.Status.USED)
-    if query.message:
-        await edit(context.bot, chat_id, query.message.message_id, "coach/used", {"phrase": phrase})
+    coach_context.close_hint(event.member_id)
+    db_sync(services.hint_decide)(member_id=event.member_id, hint_id=hint_id, status=AiHint.Status.USED)
 
 
 def _remember_and_enqueue(event: hooks.Relayed) -> None:
@@ -132,6 +119,8 @@ def _remember_and_enqueue(event: hooks.Relayed) -> None:
         coach_context.cache_eligible(session_id=event.session_id, member_ids=eligible)
     if not eligible:
         return  # nobody in this chat gets hints: nothing is kept, not even anonymized
+    if event.member_id in eligible:
+        _count_adoption(event)
     coach_context.remember(
         session_id=event.session_id,
         member_id=event.member_id,

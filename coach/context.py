@@ -33,10 +33,6 @@ def pending_key(session_id: int, member_id: int) -> str:
     return f"coach:pending:{session_id}:{member_id}"
 
 
-def hint_key(hint_id: int) -> str:
-    return f"coach:hint:{hint_id}"
-
-
 def eligible_cached(session_id: int) -> list[int] | None:
     """The members cached as eligible for hints in this session (None: not cached yet)."""
     cached = connection().get(eligible_key(session_id))
@@ -88,25 +84,28 @@ def hint_given(*, member_id: int, hint_id: int, session_id: int, phrase: str) ->
     pipe = connection().pipeline()
     pipe.set(last_hint_key(member_id), hint_id, ex=HINT_INTERVAL_SECONDS)
     pipe.set(
-        hint_key(hint_id),
-        json.dumps({"phrase": phrase, "session": session_id, "member": member_id}, ensure_ascii=False),
+        open_hint_key(member_id),
+        json.dumps({"hint": hint_id, "phrase": phrase, "session": session_id}, ensure_ascii=False),
         ex=HINT_TEXT_TTL_SECONDS,
     )
     pipe.execute()
 
 
-def hint_phrase(hint_id: int) -> str | None:
-    raw = connection().get(hint_key(hint_id))
-    return json.loads(raw)["phrase"] if raw else None
+def open_hint_key(member_id: int) -> str:
+    return f"coach:open:{member_id}"
 
 
-def claim_use(hint_id: int) -> bool:
-    """One "use" per hint even when the button is tapped twice quickly."""
-    return bool(connection().set(f"coach:using:{hint_id}", 1, nx=True, ex=60))
+def open_hint(member_id: int) -> tuple[int, str] | None:
+    """The member's last hint still open (its id and phrase), to notice when they send it."""
+    raw = connection().get(open_hint_key(member_id))
+    if not raw:
+        return None
+    data = json.loads(raw)
+    return int(data["hint"]), data["phrase"]
 
 
-def release_use(hint_id: int) -> None:
-    connection().delete(f"coach:using:{hint_id}")
+def close_hint(member_id: int) -> None:
+    connection().delete(open_hint_key(member_id))
 
 
 def session_forget(session_id: int) -> None:

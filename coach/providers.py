@@ -51,12 +51,16 @@ class Line:
 
 @dataclass(frozen=True)
 class Hint:
+    """What to try (advice), why it helps (why), and an example phrase the member may copy and
+    rewrite in their own words; the bot never sends it for them."""
+
     situation: str
     key: str
     advice: str
     phrase: str
     provider: str
     fallback: bool = False
+    why: str = ""
 
 
 class Provider(Protocol):
@@ -101,9 +105,9 @@ def detect(lines: list[Line], *, now: float) -> str | None:
 
 
 @functools.cache
-def catalog() -> dict[str, list[tuple[str, str, str]]]:
-    """Hint templates from templates/bot/coach/hints.txt: "situation.n = advice || phrase"."""
-    hints: dict[str, list[tuple[str, str, str]]] = {}
+def catalog() -> dict[str, list[tuple[str, str, str, str]]]:
+    """Hint templates from templates/bot/coach/hints.txt: "situation.n = advice || why || phrase"."""
+    hints: dict[str, list[tuple[str, str, str, str]]] = {}
     for directory in settings.TEMPLATES[0]["DIRS"]:
         path = Path(directory, "bot", "coach", "hints.txt")
         if not path.exists():
@@ -112,10 +116,32 @@ def catalog() -> dict[str, list[tuple[str, str, str]]]:
             key, sep, body = raw.partition("=")
             if not sep or raw.lstrip().startswith("#"):
                 continue
-            advice, _, phrase = body.partition("||")
+            advice, why, phrase = (part.strip() for part in body.split("||", 2))
             situation = key.strip().split(".", 1)[0]
-            hints.setdefault(situation, []).append((key.strip(), advice.strip(), phrase.strip()))
+            hints.setdefault(situation, []).append((key.strip(), advice, why, phrase))
     return hints
+
+
+def situation_why(situation: str) -> str:
+    """Why the first offline hint of a situation helps (for an API hint that gave no reason)."""
+    return catalog()[situation][0][2]
+
+
+COPY_TEXT_MAX = 256  # Telegram's limit for a copy-text button
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[а-яёa-z0-9]+", text.lower().replace("ё", "е"))
+
+
+def phrase_adopted(text: str, phrase: str) -> bool:
+    """Whether a member's message is the hint's phrase, copied and maybe edited: most of the
+    phrase's words are in it (any order, a name or a word changed or added)."""
+    wanted = set(_words(phrase))
+    if len(wanted) < 3:
+        return False
+    said = set(_words(text))
+    return len(wanted & said) >= 0.6 * len(wanted)
 
 
 class OfflineProvider:
@@ -130,8 +156,8 @@ class OfflineProvider:
         return self.hint_for(situation)
 
     def hint_for(self, situation: str, *, fallback: bool = False) -> Hint:
-        key, advice, phrase = random.choice(catalog()[situation])
-        return Hint(situation, key, advice, phrase, self.name, fallback=fallback)
+        key, advice, why, phrase = random.choice(catalog()[situation])
+        return Hint(situation, key, advice, phrase, self.name, fallback=fallback, why=why)
 
 
 MEDICAL_OR_LEGAL = re.compile(
@@ -168,13 +194,13 @@ class OpenAIProvider:
         if situation == "crisis":
             return self.offline.hint_for(situation)
         try:
-            advice, phrase = self._ask(lines, situation)
+            advice, why, phrase = self._ask(lines, situation)
         except Exception as exc:  # noqa: BLE001 - any failure of the API means offline hints
             log.info("coach.llm_fallback", error=type(exc).__name__, situation=situation)
             return self.offline.hint_for(situation, fallback=True)
-        return Hint(situation, "llm", advice, phrase, self.name)
+        return Hint(situation, "llm", advice, phrase, self.name, why=why or situation_why(situation))
 
-    def _ask(self, lines: list[Line], situation: str) -> tuple[str, str]:
+    def _ask(self, lines: list[Line], situation: str) -> tuple[str, str, str]:
         from core.messaging import render
 
         dialogue = "\n".join(
@@ -202,11 +228,14 @@ class OpenAIProvider:
         content = response.json()["choices"][0]["message"]["content"]
         data = json.loads(content.strip().removeprefix("```json").removeprefix("```").removesuffix("```"))
         advice, phrase = str(data["advice"]).strip(), str(data["phrase"]).strip()
-        if not (advice and phrase and len(advice) <= 300 and len(phrase) <= 300):
+        why = str(data.get("why") or "").strip()  # optional: the situation's own reason otherwise
+        if not (
+            advice and phrase and len(advice) <= 300 and len(why) <= 300 and len(phrase) <= COPY_TEXT_MAX
+        ):
             raise ValueError("bad length")
-        if not (is_safe_text(advice) and is_safe_text(phrase)):
+        if not all(is_safe_text(text) for text in (advice, phrase, *([why] if why else []))):
             raise ValueError("unsafe output")
-        return advice, phrase
+        return advice, why, phrase
 
 
 def provider_for(*, use_llm: bool) -> Provider:

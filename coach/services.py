@@ -78,8 +78,9 @@ def hint_record(*, session_id: int, member_id: int, hint: Hint, latency_ms: int)
     return HintDelivery(hint_id=row.pk, tg_id=member.tg_id, hotlines=hotlines)
 
 
-def _own_open_hint(*, tg_id: int, hint_id: int) -> AiHint | None:
-    member = Member.objects.filter(tg_id=tg_id).first()
+def _own_open_hint(*, hint_id: int, tg_id: int | None = None, member_id: int | None = None) -> AiHint | None:
+    members = Member.objects.filter(tg_id=tg_id) if tg_id is not None else Member.objects.filter(pk=member_id)
+    member = members.first()
     if member is None:
         return None
     hint = AiHint.objects.select_for_update().filter(pk=hint_id, member_ref=member.ref).first()
@@ -91,15 +92,10 @@ def _own_open_hint(*, tg_id: int, hint_id: int) -> AiHint | None:
 
 
 @transaction.atomic
-def hint_usable(*, tg_id: int, hint_id: int) -> bool:
-    """Whether "use" may send this hint: the member's own, still open, in a running session."""
-    return _own_open_hint(tg_id=tg_id, hint_id=hint_id) is not None
-
-
-@transaction.atomic
-def hint_decide(*, tg_id: int, hint_id: int, status: str) -> bool:
-    """Mark the member's hint used or hidden; False for a foreign, stale or decided one."""
-    hint = _own_open_hint(tg_id=tg_id, hint_id=hint_id)
+def hint_decide(*, hint_id: int, status: str, tg_id: int | None = None, member_id: int | None = None) -> bool:
+    """Mark the member's hint hidden («Скрыть», by tg_id) or used (their own message said its
+    phrase, by member_id); False for a foreign, stale or decided one."""
+    hint = _own_open_hint(hint_id=hint_id, tg_id=tg_id, member_id=member_id)
     if hint is None:
         return False
     hint.status = status

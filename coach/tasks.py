@@ -56,6 +56,6 @@ async def _deliver(delivery: services.HintDelivery, hint: Hint) -> None:
             bot,
             delivery.tg_id,
             "coach/hint",
-            {"advice": hint.advice, "phrase": hint.phrase, "situation": hint.situation},
-            reply_markup=keyboards.hint(delivery.hint_id),
+            {"advice": hint.advice, "why": hint.why, "phrase": hint.phrase, "situation": hint.situation},
+            reply_markup=keyboards.hint(delivery.hint_id, hint.phrase),
         )

@@ -1,4 +1,5 @@
-"""The coach as members meet it: opting in, private hints, "use" and "hide", and what never happens."""
+"""The coach as members meet it: opting in, private hints with a why and a phrase to copy, "hide",
+acceptance counted when the member sends the phrase in their own edit, and what never happens."""
 
 import datetime as dt
 import json
@@ -97,24 +98,53 @@ async def test_unknown_coach_argument_gets_usage(session, webhook, telegram):
     assert "/coach on" in telegram.last_to(ANNA).text
 
 
-async def test_partner_never_sees_a_hint_unless_use_is_tapped(session, webhook, telegram):
+def phrase_of(hint) -> str:
+    return hint.text.split("<i>«", 1)[1].split("»</i>", 1)[0]
+
+
+async def test_a_hint_says_why_and_offers_a_phrase_to_copy_never_sending_it(session, webhook, telegram):
     await webhook.text(BORIS, "Мне очень одиноко, Олег ушёл и я не справляюсь")
     await run_jobs()
     hint = hints_to(telegram, ANNA)[-1]
+    phrase = phrase_of(hint)
+    assert "Почему это помогает" in hint.text
+    assert "никогда не пишет собеседнику от вашего имени" in hint.text
+    copy, hide = hint.buttons()
+    assert copy["text"] == "📋 Скопировать фразу" and copy["copy_text"] == {"text": phrase}
+    assert "callback_data" not in copy  # copying happens in Telegram: no update, nothing sent
+    assert hide["callback_data"].startswith("coach:hide:")
     assert telegram.calls_for(BORIS, "sendMessage") == []
     row = await AiHint.objects.aget()
     assert row.status == AiHint.Status.SHOWN and row.situation == "pain" and row.provider == "offline"
-    phrase = hint.text.split("<i>«", 1)[1].split("»</i>", 1)[0]
 
-    await webhook.tap(ANNA, hint.callback_data("Отправить"), message_id=hint.result["message_id"])
-    (sent,) = telegram.calls_for(BORIS, "sendMessage")
-    assert sent.text == phrase and HINT_TITLE not in sent.text
-    assert "Отправлено собеседнику" in telegram.last_to(ANNA, "editMessageText").text
+
+async def test_the_phrase_sent_in_the_members_own_edit_counts_as_used(session, webhook, telegram):
+    used = metrics.hints_total.labels("offline", "pain", "used")
+    before = used._value.get()
+    await webhook.text(BORIS, "Мне очень одиноко и я не справляюсь")
+    await run_jobs()
+    phrase = phrase_of(hints_to(telegram, ANNA)[-1])
+    await webhook.text(ANNA, "Боря, привет! Как дела?")  # her own words: the hint stays open
+    assert (await AiHint.objects.aget()).status == AiHint.Status.SHOWN
+
+    edited = phrase.replace("тебе", "тебе, Боря,").rstrip(".") + " 💛"
+    await webhook.text(ANNA, edited)
+    assert telegram.calls_for(BORIS, "copyMessage")[-1].params["from_chat_id"] == ANNA  # her message
     assert (await AiHint.objects.aget()).status == AiHint.Status.USED
+    assert used._value.get() == before + 1
+    await webhook.text(ANNA, edited)  # saying it again counts once
+    assert used._value.get() == before + 1
 
-    await webhook.tap(ANNA, hint.callback_data("Отправить"), message_id=hint.result["message_id"])
-    assert len(telegram.calls_for(BORIS, "sendMessage")) == 1
-    assert "неактуальна" in telegram.calls_for(None, "answerCallbackQuery")[-1].params["text"]
+
+async def test_an_old_send_for_me_button_explains_the_copy_button(session, webhook, telegram):
+    await webhook.text(BORIS, "Мне страшно и плохо")
+    await run_jobs()
+    row = await AiHint.objects.aget()
+    await webhook.tap(ANNA, f"coach:use:{row.pk}")
+    answer = telegram.calls_for(None, "answerCallbackQuery")[-1].params["text"]
+    assert "ничего не отправляет от вашего имени" in answer
+    assert telegram.calls_for(BORIS, "sendMessage") == []
+    assert (await AiHint.objects.aget()).status == AiHint.Status.SHOWN
 
 
 async def test_hide_keeps_the_hint_from_the_partner(session, webhook, telegram):
@@ -134,7 +164,7 @@ async def test_someone_elses_hint_button_is_refused_politely(session, webhook, t
     await webhook.text(BORIS, "Мне страшно и плохо")
     await run_jobs()
     hint = hints_to(telegram, ANNA)[-1]
-    await webhook.tap(BORIS, hint.callback_data("Отправить"))
+    await webhook.tap(BORIS, hint.callback_data("Скрыть"))
     assert "неактуальна" in telegram.calls_for(None, "answerCallbackQuery")[-1].params["text"]
     assert (await AiHint.objects.aget()).status == AiHint.Status.SHOWN
 

@@ -5,7 +5,15 @@ import re
 
 import pytest
 
-from coach.providers import MEDICAL_OR_LEGAL, Line, OfflineProvider, OpenAIProvider, catalog, detect
+from coach.providers import (
+    MEDICAL_OR_LEGAL,
+    Line,
+    OfflineProvider,
+    OpenAIProvider,
+    catalog,
+    detect,
+    phrase_adopted,
+)
 from moderation.detector.personal import PLACEHOLDER_RE
 from tests.coach.fake_llm import FakeLLM
 
@@ -44,8 +52,9 @@ def test_every_offline_template_is_free_of_medical_legal_advice_and_placeholders
     assert set(hints) == {"crisis", "pain", "unanswered", "advice", "silence", "no_questions"}
     for variants in hints.values():
         assert variants
-        for key, advice, phrase in variants:
-            for text in (advice, phrase):
+        for key, advice, why, phrase in variants:
+            assert len(phrase) <= 256, key  # a copy-text button holds at most 256 characters
+            for text in (advice, why, phrase):
                 assert text, key
                 assert not MEDICAL_OR_LEGAL.search(text), (key, text)
                 assert not PLACEHOLDER_RE.search(text), (key, text)
@@ -71,7 +80,7 @@ def test_offline_rules_recognise_the_situation(lines, situation):
 def test_offline_provider_answers_without_any_network():
     hint = OfflineProvider().suggest(talk((False, "Мне одиноко")), now=NOW)
     assert hint.provider == "offline" and hint.situation == "pain"
-    assert hint.key.startswith("pain.") and hint.advice and hint.phrase
+    assert hint.key.startswith("pain.") and hint.advice and hint.why and hint.phrase
 
 
 def test_api_answer_becomes_the_hint_and_the_prompt_holds_only_anonymized_text(fake_llm):
@@ -79,6 +88,7 @@ def test_api_answer_becomes_the_hint_and_the_prompt_holds_only_anonymized_text(f
     hint = provider(fake_llm).suggest(lines, now=NOW)
     assert hint.provider == "openai" and not hint.fallback
     assert hint.phrase == "Похоже, тебе очень одиноко сейчас."
+    assert hint.why  # no reason from the API: the situation's own
     (request,) = fake_llm.requests
     assert request["model"] == "test-model"
     prompt = json.dumps(request, ensure_ascii=False)
@@ -107,6 +117,31 @@ def test_unsafe_or_leaky_api_output_is_replaced_by_offline_hint(fake_llm, conten
     fake_llm.content = json.dumps(content, ensure_ascii=False)
     hint = provider(fake_llm).suggest(talk((False, "Мне очень больно")), now=NOW)
     assert hint.provider == "offline" and hint.fallback
+
+
+def test_the_apis_reason_is_shown_and_a_phrase_too_long_to_copy_falls_back(fake_llm):
+    fake_llm.content = json.dumps(
+        {"advice": "Отразите чувства.", "why": "Так слышно, что вы поняли.", "phrase": "Звучит одиноко."},
+        ensure_ascii=False,
+    )
+    assert (
+        provider(fake_llm).suggest(talk((False, "Мне одиноко")), now=NOW).why == "Так слышно, что вы поняли."
+    )
+    fake_llm.content = json.dumps({"advice": "Отразите.", "phrase": "Слышу тебя. " * 30}, ensure_ascii=False)
+    assert provider(fake_llm).suggest(talk((False, "Мне одиноко")), now=NOW).fallback
+
+
+@pytest.mark.parametrize(
+    ("said", "adopted"),
+    [
+        ("Звучит очень больно. Я здесь и слушаю.", True),
+        ("Боря, звучит правда очень больно... я здесь, слушаю тебя", True),
+        ("Я слушаю", False),
+        ("Понимаю. А что было дальше?", False),
+    ],
+)
+def test_a_phrase_counts_as_sent_when_the_member_says_most_of_it(said, adopted):
+    assert phrase_adopted(said, "Звучит очень больно. Я здесь и слушаю.") is adopted
 
 
 def test_crisis_never_goes_to_the_api(fake_llm):
