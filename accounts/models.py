@@ -63,6 +63,7 @@ class Member(models.Model):
         SHARE = "share", "Поделиться опытом"
         SUPPORT = "support", "Просто поддержка"
         LISTEN = "listen", "Выслушать другого"
+        FRIENDSHIP = "friendship", "Дружба"
 
     class Window(models.TextChoices):
         MORNING = "morning", "Утро"

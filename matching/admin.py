@@ -97,10 +97,36 @@ def acceptance_by_gap() -> list[dict]:
     ]
 
 
+FIT_LABELS = {1.0: "ожидания сходятся", 0.5: "ожидания не указаны", 0.0: "ожидания расходятся"}
+
+
+def acceptance_by_expectations() -> list[dict]:
+    """Rows of the per-arm report by how well the pair's expectations met (scoring.expectation_fit),
+    so the weight of that term can be judged on evidence."""
+    rows = (
+        Proposal.objects.filter(expectation_fit__isnull=False)
+        .values("arm", "expectation_fit")
+        .annotate(
+            total=Count("id"), confirmed=Count("id", filter=Q(status="confirmed")), avg_score=Avg("score")
+        )
+        .order_by("arm", "-expectation_fit")
+    )
+    return [
+        {
+            **row,
+            "arm": f"{row['arm'] or '—'} · {FIT_LABELS.get(row['expectation_fit'], row['expectation_fit'])}",
+            "acceptance": f"{row['confirmed'] / row['total']:.0%}",
+            "wait": None,
+        }
+        for row in rows
+    ]
+
+
 @admin.register(Proposal)
 class ProposalAdmin(admin.ModelAdmin):
     list_display = (
-        "id", "state", "arm", "score", "tz_gap_hours", "decision_a", "decision_b", "created_at", "expires_at",
+        "id", "state", "arm", "score", "tz_gap_hours", "expectation_fit", "decision_a", "decision_b",
+        "created_at", "expires_at",
     )  # fmt: skip
     list_filter = ("status", "arm", TzGapFilter, ("created_at", admin.DateFieldListFilter))
     search_fields = ("=member_a__ref", "=member_b__ref")
@@ -127,14 +153,18 @@ class ProposalAdmin(admin.ModelAdmin):
             .annotate(wait=Avg(F("first_proposal_at") - F("created_at")))
         )
         wait_by_arm = {row["arm"]: row["wait"] for row in waits}
-        report = [
-            {
-                **row,
-                "acceptance": f"{row['confirmed'] / row['total']:.0%}" if row["total"] else "—",
-                "wait": wait_by_arm.get(row["arm"]),
-            }
-            for row in rows
-        ] + acceptance_by_gap()
+        report = (
+            [
+                {
+                    **row,
+                    "acceptance": f"{row['confirmed'] / row['total']:.0%}" if row["total"] else "—",
+                    "wait": wait_by_arm.get(row["arm"]),
+                }
+                for row in rows
+            ]
+            + acceptance_by_gap()
+            + acceptance_by_expectations()
+        )
         return super().changelist_view(request, extra_context={**(extra_context or {}), "arm_report": report})
 
 

@@ -128,6 +128,12 @@ class Proposal(models.Model):
     arm = models.CharField(max_length=10, blank=True, verbose_name="вариант")
     # The pair's timezone gap when proposed (offsets move with DST and profile edits).
     tz_gap_hours = models.FloatField(null=True, blank=True, verbose_name="разница поясов, ч")
+    expectation_fit = models.FloatField(
+        null=True,
+        blank=True,
+        verbose_name="совпадение ожиданий",
+        help_text="1 — сходятся, 0,5 — не указаны, 0 — нет",
+    )
     created_at = models.DateTimeField(default=clock.now, db_index=True, verbose_name="создано")
     expires_at = models.DateTimeField(verbose_name="истекает")
     decided_at = models.DateTimeField(null=True, blank=True, verbose_name="решено")

@@ -30,8 +30,8 @@ class Encoded:
     topics: np.ndarray  # n × topics one-hot (float32), so shared topics are one matrix product
     high: np.ndarray | None  # the same for high-sensitivity topics only
     need: np.ndarray  # shared topics each member needs (2 strict, 1 soft)
-    time_class: np.ndarray  # index into `overlap`: members with the same timezone and windows
-    overlap: np.ndarray  # class × class time overlap (0: their times never meet)
+    time_class: np.ndarray  # index into `overlap`: same timezone, windows and expectations
+    overlap: np.ndarray  # class × class: w_time · overlap + w_exp · fit, or -1 (times never meet)
     half_help: np.ndarray  # w/2 · helpfulness: the pair's w · mean is the sum of both
     rules: scoring.Rules
     high_risk: np.ndarray
@@ -52,17 +52,18 @@ def encode(
     if high_columns:
         high = np.zeros_like(topics)
         high[:, high_columns] = topics[:, high_columns]
-    # Time overlap depends only on (timezone, windows): a few hundred classes, scored once.
+    # Time overlap and expectation fit depend only on (timezone, windows, expectations): a few
+    # hundred classes, scored once into one table (-1: their times never meet).
     classes: dict[tuple, int] = {}
     members_of: list[scoring.Candidate] = []
     time_class = np.empty(len(pool), dtype=np.int32)
     for row, c in enumerate(pool):
-        key = (c.timezone, c.availability)
+        key = (c.timezone, c.availability, c.expectations)
         if key not in classes:
             classes[key] = len(classes)
             members_of.append(c)
         time_class[row] = classes[key]
-    overlap = _overlap_table(members_of, rules.max_tz_gap_hours)
+    overlap = _overlap_table(members_of, rules)
     return Encoded(
         topics=topics,
         high=high,
@@ -80,8 +81,10 @@ def encode(
 _STRAIN_FACTOR = np.array(scoring.STRAIN_FACTOR, dtype=np.float32)
 
 
-def _overlap_table(members: list[scoring.Candidate], max_gap: float) -> np.ndarray:
-    """scoring.time_overlap for every pair of classes, vectorised (classes² can be 10⁵+)."""
+def _overlap_table(members: list[scoring.Candidate], rules: scoring.Rules) -> np.ndarray:
+    """rules.time · scoring.time_overlap + rules.expectations · scoring.expectation_fit for every
+    pair of classes, -1 where the times never meet; vectorised (classes² can be 10⁵+)."""
+    max_gap = rules.max_tz_gap_hours
     parts_of = ("morning", "day", "evening", "night")
     kinds_of = ("weekdays", "weekends")
     tz = np.array([scoring.utc_offset_hours(c.timezone) for c in members], dtype=np.float32)
@@ -94,7 +97,25 @@ def _overlap_table(members: list[scoring.Candidate], max_gap: float) -> np.ndarr
     overlap = np.where(both, share, 0.5) * ((1 - gap / (2 * max_gap)) if max_gap else 1)
     never = (gap > max_gap) | (both & ((p_a & p_b) == 0))
     never |= (k_a != 0) & (k_b != 0) & ((k_a & k_b) == 0)
-    return np.where(never, 0, overlap).astype(np.float32)
+    never |= overlap <= 0
+    wants = sorted({e for c in members for e in c.expectations})
+    masks = [sum(1 << wants.index(e) for e in c.expectations) for c in members]
+    fit_of = {
+        (x, y): scoring.expectation_fit(_unmask(x, wants), _unmask(y, wants))
+        for x in set(masks)
+        for y in set(masks)
+    }
+    mask = np.array(masks)
+    distinct = sorted(set(masks))
+    index = np.searchsorted(distinct, mask)
+    fits = np.array([[fit_of[x, y] for y in distinct] for x in distinct], dtype=np.float32)
+    fit = fits[index[:, None], index[None, :]]
+    combined = rules.time * overlap + rules.expectations * fit
+    return np.where(never, -1, combined).astype(np.float32)
+
+
+def _unmask(mask: int, wants: list[str]) -> frozenset[str]:
+    return frozenset(w for i, w in enumerate(wants) if mask >> i & 1)
 
 
 class _Buffers:
@@ -124,8 +145,7 @@ def score_block(enc: Encoded, rows: slice, buffers: _Buffers | None = None) -> n
     np.minimum(shared, 5, out=score)
     score *= np.float32(enc.rules.topics / 5)
     np.take(enc.overlap[enc.time_class[rows]], enc.time_class, axis=1, out=tmp)
-    np.less_equal(tmp, 0, out=refused)
-    tmp *= np.float32(enc.rules.time)
+    np.less(tmp, 0, out=refused)
     score += tmp
     score += enc.half_help[rows, None]
     score += enc.half_help[None, :]

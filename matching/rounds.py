@@ -56,7 +56,7 @@ def _pool(search_ids: list[int], now: dt.datetime) -> list[scoring.Candidate]:
     rows = _rows(
         f"""
         SELECT s.id, s.member_id, s.arm = '{_STRICT}' AND NOT s.widened, s.requeues > 0,
-               m.timezone, m.availability, m.helpfulness,
+               m.timezone, m.availability, m.helpfulness, m.expectations,
                ARRAY(SELECT topic_id FROM {_MT} t WHERE t.member_id = m.id),
                EXISTS (SELECT 1 FROM {SafetyFlag._meta.db_table} f WHERE f.member_id = m.id
                        AND f.severity = %s AND f.status = ANY(%s)),
@@ -84,6 +84,7 @@ def _pool(search_ids: list[int], now: dt.datetime) -> list[scoring.Candidate]:
             high_risk=high_risk,
             requeued=requeued,
             strain=scoring.STRAIN.get(sensitivity or "", 0),
+            expectations=frozenset(expectations),
         )
         for (
             search_id,
@@ -93,6 +94,7 @@ def _pool(search_ids: list[int], now: dt.datetime) -> list[scoring.Candidate]:
             timezone,
             availability,
             helpfulness,
+            expectations,
             topics,
             high_risk,
             sensitivity,
@@ -183,11 +185,12 @@ def round_run(*, limit: int = 20000) -> list[Notice]:
         for row in _rows(
             f"""
             INSERT INTO {_P} (member_a_id, member_b_id, search_a_id, search_b_id, score, shared_topic_ids,
-                              arm, tz_gap_hours, status, decision_a, decision_b, created_at, expires_at)
-            SELECT a, b, sa, sb, score, topics::jsonb, arm, gap, '{_PROPOSAL_WAITING}', '', '', %s, %s
+                              arm, tz_gap_hours, expectation_fit, status, decision_a, decision_b,
+                              created_at, expires_at)
+            SELECT a, b, sa, sb, score, topics::jsonb, arm, gap, fit, '{_PROPOSAL_WAITING}', '', '', %s, %s
             FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::float8[], %s::text[],
-                        %s::text[], %s::float8[])
-                 AS t(a, b, sa, sb, score, topics, arm, gap)
+                        %s::text[], %s::float8[], %s::float8[])
+                 AS t(a, b, sa, sb, score, topics, arm, gap, fit)
             RETURNING id
             """,
             (
@@ -201,6 +204,7 @@ def round_run(*, limit: int = 20000) -> list[Notice]:
                 [json.dumps(sorted(a.topics & b.topics)) for a, b, _ in pairs],
                 [pair_arm(arms[a.search_id], arms[b.search_id]) for a, b, _ in pairs],
                 [scoring.tz_gap_hours(a.timezone, b.timezone) for a, b, _ in pairs],
+                [scoring.expectation_fit(a.expectations, b.expectations) for a, b, _ in pairs],
             ),
         )
     ]

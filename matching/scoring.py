@@ -1,6 +1,6 @@
 """Pair eligibility and score: 0.6 · topic overlap + 0.2 · time overlap + 0.2 · helpfulness
-(weights and the timezone gap are `Rules`, edited in admin), times a discount when neither side
-is in a steadier place (topic sensitivity, "strain")."""
+(weights and the timezone gap are `Rules`, edited in admin) + 0.1 · how well their expectations
+meet, times a discount when neither side is in a steadier place (topic sensitivity, "strain")."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ class Rules:
     time: float = 0.2
     helpfulness: float = 0.2
     max_tz_gap_hours: float = 3.0
+    # The spec makes expectations a matching signal: a small term on top of the 0.6/0.2/0.2.
+    expectations: float = 0.1
 
 
 SPEC_RULES = Rules()
@@ -46,6 +48,30 @@ class Candidate:
     high_risk: bool = False
     requeued: bool = False
     strain: int = 0  # 0 light (or not said), 1 difficult, 2 very hard
+    expectations: frozenset[str] = frozenset()  # accounts.Member.Expectation values
+
+
+# What one side wants that the other offers (either way round): someone who needs to speak out
+# and someone ready to listen, advice and lived experience, support and listening or sharing.
+_FITS = frozenset(
+    frozenset(pair)
+    for pair in (
+        ("vent", "listen"),
+        ("advice", "share"),
+        ("support", "listen"),
+        ("support", "share"),
+        ("support", "support"),
+        ("share", "share"),
+        ("friendship", "friendship"),
+    )
+)
+
+
+def expectation_fit(a: frozenset[str], b: frozenset[str]) -> float:
+    """1 when what one wants meets what the other offers, 0.5 when either said nothing, else 0."""
+    if not a or not b:
+        return 0.5
+    return 1.0 if any(frozenset((x, y)) in _FITS for x in a for y in b) else 0.0
 
 
 @lru_cache(maxsize=512)
@@ -96,4 +122,6 @@ def score(
     topics = min(len(shared) / 5, 1.0)
     helpfulness = (a.helpfulness + b.helpfulness) / 2
     factor = STRAIN_FACTOR[min(a.strain, b.strain)]
-    return round(factor * (rules.topics * topics + rules.time * overlap + rules.helpfulness * helpfulness), 6)
+    fit = expectation_fit(a.expectations, b.expectations)
+    base = rules.topics * topics + rules.time * overlap + rules.helpfulness * helpfulness
+    return round(factor * (base + rules.expectations * fit), 6)

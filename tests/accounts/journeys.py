@@ -50,6 +50,7 @@ class MemberJourney:
         bio="Устал от работы",
         country="Россия",
         sensitivity="спокойно",
+        expectations=("Выговориться",),
     ):
         await self.command("start")
         await self.tap("Согласен")
@@ -61,8 +62,10 @@ class MemberJourney:
         for title in topics:
             await self.tap(title, on=topics_message)
         await self.tap("Готово", on=topics_message)
-        await self.tap("Выговориться")
-        await self.tap("Готово")
+        expectations_message = self.last_with_buttons()
+        for label in expectations:
+            await self.tap(label, on=expectations_message)
+        await self.tap("Готово", on=expectations_message)
         await self.tap(sensitivity)
         await self.tap("Вечер")
         await self.tap("Готово")

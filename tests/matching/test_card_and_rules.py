@@ -172,3 +172,30 @@ async def test_find_asked_too_often_is_refused_kindly_and_counted(webhook, teleg
     after = _sample((await webhook.client.get("/metrics")).content.decode(), "tno_find_ratelimited_total")
     assert after == before + 1
     assert await Member.objects.filter(tg_id=ANNA).aexists()
+
+
+async def test_expectations_that_meet_are_preferred_and_reported_per_arm(webhook, telegram):
+    """Two who need to speak out are paired with two ready to listen, not with each other."""
+    people = {
+        7110011: "Выговориться",
+        7110012: "Выговориться",
+        7110013: "Выслушать другого",
+        7110014: "Дружба",
+    }
+    journeys = []
+    for n, (tg_id, wants) in enumerate(people.items()):
+        journey = MemberJourney(webhook, telegram, tg_id)
+        labels = (wants, "Выслушать другого") if wants == "Дружба" else (wants,)
+        await journey.onboard(pseudonym=f"Участник {n}", expectations=labels)
+        journeys.append(journey)
+    assert "friendship" in (await Member.objects.aget(tg_id=7110014)).expectations
+    await both_search(*journeys)
+    proposals = [p async for p in Proposal.objects.select_related("member_a", "member_b")]
+    assert len(proposals) == 2
+    for proposal in proposals:
+        wants = {tuple(proposal.member_a.expectations), tuple(proposal.member_b.expectations)}
+        assert wants != {("vent",)}, "two who need to speak out were paired with each other"
+        assert proposal.expectation_fit == 1
+    staff = await staff_client(webhook)
+    report = (await staff.get(reverse("admin:matching_proposal_changelist"))).content.decode()
+    assert f"{proposals[0].arm} · ожидания сходятся" in report

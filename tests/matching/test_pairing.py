@@ -6,6 +6,7 @@ from matching import pairing, scoring
 
 TIMEZONES = ["Europe/Moscow", "Asia/Yekaterinburg", "Asia/Vladivostok", "Europe/Berlin", "Asia/Tbilisi"]
 AVAILABILITY = ["morning", "day", "evening", "night", "weekdays", "weekends"]
+EXPECTATIONS = ["vent", "advice", "share", "support", "listen", "friendship"]
 
 
 def random_pool(n: int, seed: int) -> list[scoring.Candidate]:
@@ -21,6 +22,7 @@ def random_pool(n: int, seed: int) -> list[scoring.Candidate]:
             strict=rng.random() < 0.5,
             high_risk=rng.random() < 0.2,
             strain=rng.choice((0, 0, 1, 2)),
+            expectations=frozenset(rng.sample(EXPECTATIONS, rng.randint(0, 2))),
         )
         for i in range(n)
     ]
