@@ -266,7 +266,7 @@ def main() -> None:
 
     print(f"\npeer race: one process each, {args.seconds:g} s per run, max with {args.concurrency} clients")
     print(
-        f"{'scenario':<18}{'bot':<6}{'updates/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'CPU ms/upd':>12}{'errors':>8}"
+        f"{'scenario':<18}{'bot':<6}{'handled/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'CPU ms/upd':>12}{'errors':>8}"
     )
     for (scenario, mode, name), (result, cpu_ms) in table.items():
         print(

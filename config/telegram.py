@@ -8,6 +8,7 @@ import importlib
 import ssl
 
 import certifi
+import orjson
 from django.conf import settings
 from telegram import User
 from telegram.ext import Application, ApplicationBuilder, ExtBot
@@ -46,6 +47,17 @@ class Bot(ExtBot):
         self._bot_initialized = True
 
 
+class Request(HTTPXRequest):
+    """PTB's httpx transport, reading Telegram's answers with orjson (every call parses one)."""
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict:
+        try:
+            return orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            return HTTPXRequest.parse_json_payload(payload)  # PTB's lenient decode, or its error
+
+
 @functools.cache
 def tls_context() -> ssl.SSLContext:
     """One TLS context per process (what httpx would build, certifi's roots), shared by every Bot.
@@ -58,7 +70,7 @@ def tls_context() -> ssl.SSLContext:
 
 def build_bot(*, connection_pool_size: int = 64) -> Bot:
     tls = {"verify": tls_context()}
-    request = HTTPXRequest(
+    request = Request(
         connection_pool_size=connection_pool_size,
         connect_timeout=5.0,
         read_timeout=10.0,
@@ -89,20 +101,24 @@ def build_application() -> Application:
 
 
 _current: tuple[asyncio.AbstractEventLoop, Application] | None = None
+_building: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
 
 async def get_application() -> Application:
-    """The initialised Application of the running event loop, built on first use."""
-    global _current
+    """The initialised Application of the running event loop, built on first use (once: the
+    first burst of updates waits for it instead of each building and discarding its own)."""
+    global _current, _building
     loop = asyncio.get_running_loop()
     if _current is not None and _current[0] is loop:
         return _current[1]
-    application = build_application()
-    await application.initialize()
-    if _current is not None and _current[0] is loop:  # another request built one meanwhile
-        await application.shutdown()
-        return _current[1]
-    _current = (loop, application)
+    if _building is None or _building[0] is not loop:
+        _building = (loop, asyncio.Lock())
+    async with _building[1]:
+        if _current is not None and _current[0] is loop:
+            return _current[1]
+        application = build_application()
+        await application.initialize()
+        _current = (loop, application)
     return application
 
 
