@@ -30,7 +30,7 @@ from telegram.ext import (
     filters,
 )
 
-from accounts import keyboards, onboarding, selectors, services, validators
+from accounts import keyboards, loneliness_bot, onboarding, selectors, services, validators
 from accounts.models import Member
 from core import clock
 from core import hooks as core_hooks
@@ -657,6 +657,7 @@ async def mark_unreachable(chat_id: int) -> None:
 
 
 def register(application: Application) -> None:
+    loneliness_bot.register(application)  # the loneliness check, before the accounts: catch-all
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", start, filters=private))
     application.add_handler(CommandHandler("help", help_command, filters=private))
