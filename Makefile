@@ -21,7 +21,7 @@ test: install  ## ruff, then the whole test suite on real PostgreSQL and Redis (
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	@test -x /usr/bin/chromium || echo "Browser tests skipped: /usr/bin/chromium is missing (apt-get install -y chromium)"
-	$(EMBEDDED) $(PY) -m pytest -n 2
+	$(EMBEDDED) $(PY) -m pytest -n 2 --cov --cov-report=term
 
 demo: install  ## a scripted conversation through the real webhook against the fake Bot API
 	$(EMBEDDED) $(PY) manage.py demo
