@@ -49,6 +49,8 @@ def crisis_rows(split: str | None = None) -> list[Row]:
         "crisis_more",
         "crisis_negatives",
         "crisis_negatives_more",
+        "crisis_plain",
+        "crisis_negatives_plain",
         "ordinary",
         "ordinary_more",
         "ordinary_pain",
