@@ -63,6 +63,6 @@ def toxicity_rows(split: str | None = None) -> list[Row]:
     if split == "fresh":
         return _read(FRESH / "toxicity.jsonl")
     # Ordinary chat lines are non-toxic too: a held "ты здесь?" is a harm of its own.
-    names = ("toxicity", "toxicity_more", "ordinary", "ordinary_more", "ordinary_pain")
+    names = ("toxicity", "toxicity_more", "toxicity_plain", "ordinary", "ordinary_more", "ordinary_pain")
     rows = [row for name in names for row in _read(CORPUS / f"{name}.jsonl")]
     return [r for r in rows if split is None or split_of(r.text) == split]
