@@ -53,7 +53,7 @@ class MemberJourney:
         expectations=("Выговориться",),
     ):
         await self.command("start")
-        await self.tap("Согласен")
+        await self.tap("Принимаю")
         await self.tap("есть 18")
         await self.say(pseudonym)
         await self.tap("Москва")

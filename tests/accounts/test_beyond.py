@@ -20,7 +20,7 @@ def member(webhook, telegram):
 
 async def _to_country_step(member, city: str):
     await member.command("start")
-    await member.tap("Согласен")
+    await member.tap("Принимаю")
     await member.tap("есть 18")
     await member.say("Ёжик")
     return await member.tap(city)

@@ -159,7 +159,7 @@ async def test_an_old_final_button_never_erases_a_profile_made_later(member):
     final = member.last_with_buttons()
     await member.tap("Удалить навсегда", on=final)
     await member.command("start")
-    await member.tap("Согласен")
+    await member.tap("Принимаю")
     await member.tap("Удалить навсегда", on=final)
     assert "устарело" in member.last.text
     fresh = await Member.objects.aget(tg_id=TG)

@@ -34,7 +34,7 @@ async def test_rules_say_it_is_peer_support_not_emergency_help(member):
 
 async def test_returning_mid_onboarding_resumes_at_the_saved_step(member):
     await member.command("start")
-    await member.tap("Согласен")
+    await member.tap("Принимаю")
     await member.tap("есть 18")
     await member.say("Ёжик")
     # The member leaves and comes back days later.
@@ -67,7 +67,7 @@ async def test_a_pseudonym_that_could_identify_or_hurt_is_refused_with_the_reaso
     member, pseudonym, explanation
 ):
     await member.command("start")
-    await member.tap("Согласен")
+    await member.tap("Принимаю")
     await member.tap("есть 18")
     answer = await member.say(pseudonym)
     assert explanation in answer.text
@@ -79,7 +79,7 @@ async def test_a_sticker_instead_of_a_pseudonym_gets_a_kind_answer_and_the_quest
     member, webhook, telegram
 ):
     await member.command("start")
-    await member.tap("Согласен")
+    await member.tap("Принимаю")
     await member.tap("есть 18")
     await webhook.send(updates.media(TG, "sticker"))
     texts = telegram.texts_to(TG)
@@ -97,7 +97,7 @@ async def test_text_where_a_button_is_expected_asks_to_use_the_buttons(member):
 
 async def test_a_typed_timezone_is_understood(member):
     await member.command("start")
-    await member.tap("Согласен")
+    await member.tap("Принимаю")
     await member.tap("есть 18")
     await member.say("Ёжик")
     await member.tap("Другой")
@@ -109,7 +109,7 @@ async def test_a_typed_timezone_is_understood(member):
 
 async def test_an_unknown_timezone_is_explained(member):
     await member.command("start")
-    await member.tap("Согласен")
+    await member.tap("Принимаю")
     await member.tap("есть 18")
     await member.say("Ёжик")
     await member.tap("Другой")
@@ -121,7 +121,7 @@ async def test_fewer_than_two_topics_cannot_be_confirmed_and_more_than_five_cann
     member, webhook, telegram
 ):
     await member.command("start")
-    await member.tap("Согласен")
+    await member.tap("Принимаю")
     await member.tap("есть 18")
     await member.say("Ёжик")
     await member.tap("Москва")
@@ -141,8 +141,8 @@ async def test_fewer_than_two_topics_cannot_be_confirmed_and_more_than_five_cann
 async def test_a_stale_button_gets_a_polite_answer_and_the_current_step(member, telegram):
     await member.command("start")
     rules = member.last_with_buttons()
-    await member.tap("Согласен", on=rules)
-    await member.tap("Согласен", on=rules)  # double tap on the old message
+    await member.tap("Принимаю", on=rules)
+    await member.tap("Принимаю", on=rules)  # double tap on the old message
     answer = telegram.calls_for(None, "answerCallbackQuery")[-1]
     assert "неактуальна" in answer.params["text"]
     assert "18" in member.last.text
@@ -163,14 +163,14 @@ async def test_a_bio_with_contacts_is_refused(member):
 
 async def test_underage_member_is_told_kindly_with_a_hotline(member):
     await member.command("start")
-    await member.tap("Согласен")
+    await member.tap("Принимаю")
     answer = await member.tap("нет 18")
     assert "8-800-2000-122" in answer.text
 
 
 async def test_a_double_tap_on_a_topic_does_not_unselect_it(member):
     await member.command("start")
-    await member.tap("Согласен")
+    await member.tap("Принимаю")
     await member.tap("есть 18")
     await member.say("Ёжик")
     await member.tap("Москва")
@@ -184,7 +184,7 @@ async def test_a_double_tap_on_a_topic_does_not_unselect_it(member):
 
 async def test_a_selected_topic_is_unselected_from_the_refreshed_keyboard(member, telegram):
     await member.command("start")
-    await member.tap("Согласен")
+    await member.tap("Принимаю")
     await member.tap("есть 18")
     await member.say("Ёжик")
     await member.tap("Москва")
@@ -220,7 +220,7 @@ async def _choose_and_confirm(member, label):
 
 # How a member answers each step, to walk them to a later one.
 ADVANCE = {
-    "rules": lambda m: m.tap("Согласен"),
+    "rules": lambda m: m.tap("Принимаю"),
     "adult": lambda m: m.tap("есть 18"),
     "pseudonym": lambda m: m.say("Ёжик"),
     "timezone": lambda m: m.tap("Москва"),
@@ -299,7 +299,7 @@ async def test_nothing_chosen_cannot_be_confirmed(member, telegram):
 
 async def test_an_underage_answer_keeps_the_member_at_the_age_question(member):
     await member.command("start")
-    await member.tap("Согласен")
+    await member.tap("Принимаю")
     await member.tap("нет 18")
     saved = await Member.objects.aget(tg_id=TG)
     assert saved.onboarding_step == Member.Step.ADULT and saved.adult_confirmed_at is None

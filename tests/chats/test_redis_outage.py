@@ -88,4 +88,4 @@ async def test_the_relay_keeps_going_while_redis_is_down_and_limits_return_after
     for n in range(16):
         await webhook.text(ANNA, f"после {n}")
     assert delivered(telegram) == 21 + 15  # the limit counts again
-    assert "не передал" in telegram.last_to(ANNA).text
+    assert "не передано" in telegram.last_to(ANNA).text

@@ -16,7 +16,7 @@ def test_make_demo_plays_the_whole_journey_through_the_webhook():
     assert "Нашёлся собеседник" in text
     assert "анонимная копия сообщения" in text
     assert "Похоже, в сообщении есть контакты" in text
-    assert "хотел(а) бы поговорить с вами снова" in text
+    assert "предлагает поговорить снова" in text
     session = ChatSession.objects.get()
     assert session.status == "ended" and session.messages_a == 2 and session.messages_b == 2
     assert "Вы сейчас в безопасности?" in text and "как можно поддержать" in text  # the crisis moment

@@ -91,7 +91,7 @@ async def test_not_about_me_closes_the_step_and_is_counted(webhook, telegram):
     anna = MemberJourney(webhook, telegram, ANNA)
     step_message = await anna.say(CRISIS)
     answer = await anna.tap("не обо мне", on=step_message)
-    assert "Рад, что вы в порядке" in answer.text
+    assert "Хорошо, что вы в порядке" in answer.text
     assert (await CrisisStep.objects.aget()).choice == "not_me"
 
 

@@ -35,7 +35,7 @@ async def test_block_ends_the_chat_tells_only_the_blocker_and_the_pair_never_mee
     answer = await anna.command("block")
     assert "заблокирован" in answer.text
     assert "заблокир" not in telegram.last_to(BORIS).text
-    assert "завершил разговор" in telegram.last_to(BORIS).text
+    assert "Разговор завершён" in telegram.last_to(BORIS).text
     assert (await ChatSession.objects.aget(pk=session.pk)).end_reason == "blocked"
     assert await Block.objects.acount() == 1
 
@@ -89,9 +89,9 @@ async def test_a_report_in_a_chat_ends_it_and_the_partner_hears_only_a_neutral_e
     await anna.command("report")
     await anna.tap("Оскорбления")
     saved = telegram.last_to(ANNA).text
-    assert "Модераторы посмотрят" in saved and "Разговор я завершил" in saved
+    assert "Модераторы посмотрят" in saved and "Разговор завершён" in saved
     to_boris = telegram.last_to(BORIS).text
-    assert to_boris.startswith("Собеседник завершил разговор") and "жалоб" not in to_boris
+    assert to_boris.startswith("Разговор завершён") and "жалоб" not in to_boris
     ended = await ChatSession.objects.aget(pk=session.pk)
     assert (ended.status, ended.end_reason) == ("ended", "reported")
     await webhook.text(ANNA, "ты тут?")
@@ -152,7 +152,7 @@ async def test_report_and_block_buttons_on_the_intro(webhook, telegram):
     await anna.tap("Пожаловаться", on=card)
     assert "Выберите причину" in anna.last.text
     await anna.tap("Спам")
-    assert "Разговор я завершил" in telegram.last_to(ANNA).text
+    assert "Разговор завершён" in telegram.last_to(ANNA).text
     assert (await ChatSession.objects.aget(pk=session.pk)).end_reason == "reported"
 
     await anna.tap("Заблокировать", on=card)

@@ -36,7 +36,7 @@ async def test_a_toxic_message_is_held_and_the_sender_warned_kindly(webhook, tel
     await start_session()
     await webhook.text(ANNA, "ты просто дебил")
     assert relayed(telegram) == 0
-    assert "не передал" in telegram.last_to(ANNA).text
+    assert "не передано" in telegram.last_to(ANNA).text
     await webhook.text(ANNA, "прости, я сорвалась")
     assert relayed(telegram) == 1
 

@@ -44,7 +44,7 @@ async def test_sos_answers_before_anything_else(webhook, telegram):
 async def test_sos_answers_at_every_onboarding_step_and_the_step_is_kept(webhook, telegram):
     member = MemberJourney(webhook, telegram, TG)
     answers = {
-        "rules": lambda: member.tap("Согласен"),
+        "rules": lambda: member.tap("Принимаю"),
         "adult": lambda: member.tap("есть 18"),
         "pseudonym": lambda: member.say("Ёжик"),
         "timezone": lambda: member.tap("Москва"),

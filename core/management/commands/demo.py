@@ -72,7 +72,7 @@ class Command(BaseCommand):
 
         tap = self._tap
         return [
-            (tg_id, "[✅ Согласен(на) с правилами]", lambda: tap(server, tg_id, "Согласен")),
+            (tg_id, "[✅ Принимаю правила]", lambda: tap(server, tg_id, "Принимаю")),
             (tg_id, "[Мне есть 18]", lambda: tap(server, tg_id, "есть 18")),
             (tg_id, pseudonym, lambda: updates.message(tg_id, pseudonym)),
             (tg_id, "[Москва]", lambda: tap(server, tg_id, "Москва")),
