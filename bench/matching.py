@@ -25,8 +25,6 @@ import threading
 import time
 from pathlib import Path
 
-from matching import rounds
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import base_env, bench_database_url  # noqa: E402
@@ -166,7 +164,7 @@ def main() -> None:
     from django.db import close_old_connections
 
     from core import clock
-    from matching import pairing, services
+    from matching import pairing, rounds, services
     from matching.models import Proposal, SearchRequest
 
     rng = random.Random(args.seed)

@@ -190,7 +190,11 @@ def candidate_edges(
     banned = [(position[a], position[b]) for a, b in excluded if a in position and b in position]
     # Equal scores are common; a fixed pseudo-random tie-break (below the scores' precision)
     # spreads the chosen candidates instead of piling them on the same few members.
-    jitter = np.random.default_rng(n).random((min(ROW_BLOCK, n), n), dtype=np.float32) * np.float32(1e-7)
+    rng = np.random.default_rng(n)
+    jitter = rng.random((min(ROW_BLOCK, n), n), dtype=np.float32) * np.float32(1e-7)
+    # Refused pairs are ranked at distinct values below -1: thousands of equal -1s would make
+    # the partition below several times slower.
+    floor = np.float32(-2) + rng.random((min(ROW_BLOCK, n), n), dtype=np.float32)
     found_i, found_j, found_v = [], [], []
     buffers = _Buffers(min(ROW_BLOCK, n), n)
     for start in range(0, n, ROW_BLOCK):
@@ -200,13 +204,19 @@ def candidate_edges(
             for a, b in ((i, j), (j, i)):
                 if start <= a < rows.stop:
                     block[a - start, b] = -1
-        ranked = np.add(block, jitter[: block.shape[0]], out=buffers.tmp[: block.shape[0]])
-        top = np.argpartition(ranked, n - k, axis=1)[:, n - k :]
-        values = np.take_along_axis(block, top, axis=1)
-        keep = values >= 0
-        found_i.append(np.broadcast_to(np.arange(rows.start, rows.stop)[:, None], top.shape)[keep])
-        found_j.append(top[keep])
-        found_v.append(values[keep])
+        count = block.shape[0]
+        ranked = np.add(block, jitter[:count], out=buffers.tmp[:count])
+        np.copyto(ranked, floor[:count], where=buffers.refused[:count])
+        # Each row's k-th best value (a partition of values is 4× cheaper than argpartition),
+        # then the few entries at or above it; ties at the threshold are cut to k below.
+        kth = np.partition(ranked, n - k, axis=1)[:, n - k]
+        np.greater_equal(ranked, np.maximum(kth, 0)[:, None], out=buffers.flag[:count])
+        r, j = np.divmod(np.flatnonzero(buffers.flag[:count]), n)
+        if len(r) > count * k:
+            r, j = _first_k_per_row(r, j, ranked, k)
+        found_i.append(r + start)
+        found_j.append(j)
+        found_v.append(block[r, j])
     i_all, j_all = np.concatenate(found_i), np.concatenate(found_j)
     v_all = np.round(np.concatenate(found_v).astype(np.float64), 6)
     low, high = np.minimum(i_all, j_all), np.maximum(i_all, j_all)
@@ -214,6 +224,15 @@ def candidate_edges(
     edges = list(zip(low[first].tolist(), high[first].tolist(), v_all[first].tolist(), strict=True))
     connected = {pool[i].member_id for i in np.unique(i_all).tolist()}
     return edges, connected
+
+
+def _first_k_per_row(r: np.ndarray, j: np.ndarray, ranked: np.ndarray, k: int):
+    """Of the entries (r, j), each row's k best by `ranked` (rows sorted, as np.nonzero gives)."""
+    order = np.lexsort((-ranked[r, j], r))
+    r, j = r[order], j[order]
+    starts = np.searchsorted(r, r, side="left")
+    keep = np.arange(len(r)) - starts < k
+    return r[keep], j[keep]
 
 
 def match(
@@ -241,28 +260,36 @@ def match(
     first, second, values = (np.array(column) for column in zip(*edges, strict=True))
     extra = np.asarray(bonus, dtype=np.float64)
     order = np.lexsort((second, first, -(values + extra[first] + extra[second])))
-    mate: dict[int, int] = {}
-    value_of: dict[tuple[int, int], float] = {}
-    adjacency: dict[int, list[int]] = {}
-    for i, j, value in zip(
-        first[order].tolist(), second[order].tolist(), values[order].tolist(), strict=True
-    ):
-        adjacency.setdefault(i, []).append(j)
-        adjacency.setdefault(j, []).append(i)
-        value_of[(i, j)] = value_of[(j, i)] = value
-        if i not in mate and j not in mate:
+    first, second, values = first[order], second[order], values[order]
+    size = int(max(first.max(), second.max())) + 1
+    mate = [-1] * size
+    for i, j in zip(first.tolist(), second.tolist(), strict=True):
+        if mate[i] < 0 and mate[j] < 0:
             mate[i], mate[j] = j, i
+    # Each member's neighbours in the edges' order (both directions, stable by position).
+    position = np.arange(len(first))
+    source = np.concatenate((first, second))
+    by_source = np.lexsort((np.concatenate((position, position)), source))
+    neighbours = np.concatenate((second, first))[by_source].tolist()
+    bounds = np.searchsorted(source[by_source], np.arange(size + 1)).tolist()
+    seen_at = np.full(size, len(first))
+    np.minimum.at(seen_at, source, np.concatenate((position, position)))
+
+    def adjacent(u: int) -> list[int]:
+        return neighbours[bounds[u] : bounds[u + 1]]
+
     # Augmenting paths u – v = w – x (u, x free): swap to u = v, w = x, one more pair.
-    for u in list(adjacency):
-        if u in mate:
+    for u in np.argsort(seen_at, kind="stable").tolist():
+        if mate[u] >= 0 or bounds[u] == bounds[u + 1]:
             continue
-        for v in adjacency[u]:
-            w = mate.get(v)
-            if w is None:
+        for v in adjacent(u):
+            w = mate[v]
+            if w < 0:
                 mate[u], mate[v] = v, u
                 break
-            x = next((x for x in adjacency[w] if x != u and x not in mate), None)
+            x = next((x for x in adjacent(w) if x != u and mate[x] < 0), None)
             if x is not None:
                 mate[u], mate[v], mate[w], mate[x] = v, u, x, w
                 break
-    return [(i, j, value_of[(i, j)]) for i, j in mate.items() if i < j]
+    value_of = dict(zip(zip(first.tolist(), second.tolist(), strict=True), values.tolist(), strict=True))
+    return [(i, j, value_of.get((i, j), value_of.get((j, i)))) for i, j in enumerate(mate) if 0 <= i < j]
