@@ -6,6 +6,9 @@ the same button, or a tap on an outdated copy of the keyboard, never undoes the 
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 
@@ -31,6 +34,22 @@ TIMEZONES = [
     "Asia/Magadan",
     "Asia/Kamchatka",
 ]
+
+
+def timezone_label(name: str) -> str:
+    """A timezone as the member chose it: the button's label for one of TIMEZONES
+    («Москва, Петербург (UTC+3)»), otherwise its current offset («UTC+5», «UTC+5:30»)."""
+    if name in TIMEZONES:
+        return button(f"accounts.tz.{name}")
+    try:
+        offset = dt.datetime.now(zoneinfo.ZoneInfo(name)).utcoffset() or dt.timedelta()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return name
+    minutes = int(offset.total_seconds()) // 60
+    if minutes == 0:
+        return "UTC"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{'+' if minutes > 0 else '-'}{hours}" + (f":{rest:02d}" if rest else "")
 
 
 def _b(key: str, data: str) -> Button:
@@ -209,3 +228,20 @@ def delete_second(member_id: int, asked_at: int) -> Markup:
             ]
         ]
     )
+
+
+def loneliness_offer(check_id: int) -> Markup:
+    """The loneliness check offered (accounts.loneliness): answer now, skip this time, or never."""
+    return Markup(
+        [
+            [_b("lonely_go", f"accounts:lonely:{check_id}:go")],
+            [_b("lonely_skip", f"accounts:lonely:{check_id}:skip")],
+            [_b("lonely_never", f"accounts:lonely:{check_id}:never")],
+        ]
+    )
+
+
+def loneliness_answers(check_id: int, question: int) -> Markup:
+    """«Почти никогда / Иногда / Часто» for one question, and skipping the rest."""
+    rows = [[_b(f"lonely_{value}", f"accounts:lonely:{check_id}:{question}{value}")] for value in (1, 2, 3)]
+    return Markup([*rows, [_b("lonely_skip", f"accounts:lonely:{check_id}:skip")]])

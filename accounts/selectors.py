@@ -53,13 +53,10 @@ def member_topic_ids(*, member: Member) -> set[int]:
 
 
 def timezone_display(name: str) -> str:
-    """An IANA name as a member reads it: "Etc/GMT-5" (POSIX sign) is shown as "UTC+5"."""
-    if not name.startswith("Etc/"):
-        return name
-    offset = name.removeprefix("Etc/").removeprefix("GMT").removeprefix("UTC")
-    if offset.lstrip("+-") in ("", "0"):
-        return "UTC"
-    return f"UTC{'+' if offset[0] == '-' else '-'}{offset[1:]}"
+    """A timezone as a member reads it: the onboarding label they tapped, else «UTC+5»."""
+    from accounts.keyboards import timezone_label
+
+    return timezone_label(name)
 
 
 def member_card(*, member: Member) -> dict:

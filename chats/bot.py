@@ -16,11 +16,11 @@ from telegram.ext import (
 
 from accounts.notices import deliver
 from accounts.services import member_touch
-from chats import copies, hooks, keyboards, reconnect, selectors, services
+from chats import copies, hooks, keyboards, outcomes_bot, reconnect, selectors, services
 from core import clock, metrics
 from core import hooks as core_hooks
 from core.db import db_call
-from core.messaging import call_telegram, flood_wait, render, send
+from core.messaging import call_telegram, edit, flood_wait, render, send, tapped_markup
 from core.pseudonym import pseudonymous_ref
 from core.ratelimit import allow
 from core.redis import aconnection
@@ -30,6 +30,7 @@ log = structlog.get_logger(__name__)
 
 MESSAGES_PER_MINUTE = 15
 MAP_TTL_SECONDS = 4 * 24 * 3600  # longer than any session (72 h) plus margin
+HELD_SECONDS = 24 * 3600  # how long a held message's answer is remembered
 MEDIA_FIELDS = ("photo", "video", "sticker", "animation", "document", "audio", "poll")
 # What identifies a person is never relayed (anonymity is a Must; audio is a Won't): the kind of
 # message → the template that tells the sender why, kindly.
@@ -173,27 +174,6 @@ async def _deliver(
     return True
 
 
-async def relay_text(bot, *, tg_id: int, chat_id: int, text: str) -> bool:
-    """Send `text` to the member's partner as the member's own words (the coach's "use").
-
-    Goes through the same checks as a typed message; False when it was not delivered.
-    """
-    target = await _target(bot, tg_id=tg_id, chat_id=chat_id)
-    if target is None:
-        return False
-    outgoing = hooks.Outgoing(
-        bot, chat_id, tg_id, 0, text,
-        member_id=target.member_id, session_id=target.session_id, muted_until=target.muted_until,
-    )  # fmt: skip
-    if not await hooks.allowed(outgoing):
-        return False
-    return await _deliver(
-        bot, chat_id, target, kind="text", message_id=0, text=text,
-        call=lambda: bot.send_message(chat_id=target.partner_tg_id, text=text, protect_content=target.protect_content),
-        method="sendMessage",
-    )  # fmt: skip
-
-
 async def _partner_gone(bot, chat_id: int, target: services.RelayTarget) -> None:
     notices = await db_call(
         services.session_end_unreachable, session_id=target.session_id, sender_member_id=target.member_id
@@ -287,6 +267,16 @@ def _again_by_tg(tg_id: int, action: str, object_id: int) -> reconnect.Reconnect
     return reconnect.reconnect_decide(request_id=object_id, member_id=member_id, accept=action == "againyes")
 
 
+async def _held_claim(chat_id: int, message_id: int) -> bool:
+    """One answer per held message: «send anyway» and «don't send» exclude each other and a double tap."""
+    try:
+        return bool(
+            await aconnection().set(f"chats:held:{chat_id}:{message_id}", 1, nx=True, ex=HELD_SECONDS)
+        )
+    except Exception:  # noqa: BLE001 - Redis is disposable: the removed keyboard still guards
+        return True
+
+
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     parts = query.data.split(":")
@@ -295,21 +285,29 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     tg_id = update.effective_user.id
     if action == "end" and parts[2].isdigit():
         notices = await db_call(_end_by_tg, tg_id, int(parts[2]))
-        if not notices:
-            await query.answer(render("chats/stale"))
-            return
-        await query.answer()
+        await query.answer(None if notices else render("chats/stale"))
+        await tapped_markup(context.bot, query)
         await deliver(context.bot, notices)
     elif action == "extend" and parts[2].isdigit():
         notices = await db_call(_extend_by_tg, tg_id, int(parts[2]))
         await query.answer(None if notices else render("chats/stale"))
         await deliver(context.bot, notices)
     elif action == "keep":
+        # «Нет, продолжим» on the conversation it was asked about; old buttons carry 0.
+        session_id = await db_call(_session_of, tg_id)
+        if session_id is None or parts[2] not in ("0", str(session_id)):
+            await query.answer(render("chats/stale"))
+            await tapped_markup(context.bot, query)
+            return
         await query.answer()
-        await send(context.bot, chat_id, "chats/kept")
+        if query.message:
+            await edit(context.bot, chat_id, query.message.message_id, "chats/kept")
+        else:
+            await send(context.bot, chat_id, "chats/kept")
     elif action == "rate" and len(parts) == 4 and parts[2].isdigit() and parts[3].isdigit():
         result = await db_call(_rate_by_tg, tg_id, int(parts[2]), int(parts[3]))
         await query.answer(render(f"chats/rated_{result}"))
+        await tapped_markup(context.bot, query)  # «again» is on the next message (or was used)
         if result == "ok":
             await send(
                 context.bot, chat_id, "chats/rated_thanks", reply_markup=keyboards.chips(int(parts[2]))
@@ -320,11 +318,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         result = await db_call(_chip_by_tg, tg_id, int(parts[2]), parts[3])
         await query.answer(render(f"chats/chip_{result}"))
         if result == "ok":
-            await call_telegram(
-                chat_id,
-                "editMessageReplyMarkup",
-                lambda: query.edit_message_reply_markup(reply_markup=keyboards.again_only(int(parts[2]))),
-            )
+            await tapped_markup(context.bot, query, keyboards.again_only(int(parts[2])))
     elif action in ("again", "againyes", "againno") and parts[2].isdigit():
         outcome = await db_call(_again_by_tg, tg_id, action, int(parts[2]))
         await query.answer()
@@ -332,10 +326,18 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if outcome.reason not in ("started", "declined"):
             await send(context.bot, chat_id, f"chats/again_{outcome.reason}")
     elif action in ("send", "drop") and parts[2].isdigit():
+        if not await _held_claim(chat_id, int(parts[2])):
+            await query.answer(render("chats/stale"))
+            await tapped_markup(context.bot, query)
+            return
         await query.answer()
         if action == "drop":
-            await send(context.bot, chat_id, "chats/held_dropped")
+            if query.message:
+                await edit(context.bot, chat_id, query.message.message_id, "chats/held_dropped")
+            else:
+                await send(context.bot, chat_id, "chats/held_dropped")
             return
+        await tapped_markup(context.bot, query)
         await _copy_held(update, context, int(parts[2]))
     else:
         await query.answer(render("chats/stale"))
@@ -360,6 +362,7 @@ async def _copy_held(update: Update, context, message_id: int) -> None:
 
 
 def register(application: Application) -> None:
+    outcomes_bot.register(application)  # «как вы сейчас?» before the chats: catch-all below
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("end", end, filters=private))
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^chats:"))

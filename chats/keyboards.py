@@ -36,7 +36,7 @@ def end_confirm(session_id: int) -> Markup:
         [
             [
                 Button(button("chats.end_yes"), callback_data=f"chats:end:{session_id}"),
-                Button(button("chats.end_no"), callback_data="chats:keep:0"),
+                Button(button("chats.end_no"), callback_data=f"chats:keep:{session_id}"),
             ]
         ]
     )
@@ -71,3 +71,21 @@ def intro(session_id: int) -> Markup:
             ]
         ]
     )
+
+
+def _moods(session_id: int, phase: str) -> Markup:
+    """«Как вы сейчас?»: five words, worst to best, one per row (chats.outcomes)."""
+    return Markup(
+        [
+            [Button(button(f"chats.mood{n}"), callback_data=f"chats:mood:{session_id}:{phase}{n}")]
+            for n in range(1, 6)
+        ]
+    )
+
+
+def mood_before(session_id: int) -> Markup:
+    return _moods(session_id, "b")
+
+
+def mood_after(session_id: int) -> Markup:
+    return _moods(session_id, "a")

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from accounts.models import Member, Preferences
 from accounts.notices import Notice
 from accounts.services import member_touch
+from chats import outcomes
 from chats.models import ChatSession, Rating
 from core import asyncdb, clock, hooks
 
@@ -135,6 +136,9 @@ def _end(session: ChatSession, *, by_member_id: int | None, reason: str, now: dt
         if safety and member_id == by_member_id:
             continue
         ask_rating = reason != ChatSession.EndReason.DELETED and not safety
+        if ask_rating:
+            # «Перед тем как попрощаться…»: the after-mood comes just before the rating.
+            notices.append(outcomes.mood_notice(member_id=member_id, session_id=session.pk, phase="after"))
         notices.append(
             Notice(
                 member_id,
@@ -174,10 +178,11 @@ def session_end_unreachable(*, session_id: int, sender_member_id: int) -> list[N
 
 def session_start_notices(*, member_id: int, session_id: int, intro: str, context: dict) -> list[Notice]:
     """What each member gets when a conversation starts: the intro with Report / Block buttons,
-    then the short rules (spec: «бот шлёт интро‑сообщение и правила»)."""
+    then the short rules (spec: «бот шлёт интро‑сообщение и правила»), then «как вы сейчас?»."""
     return [
         Notice(member_id, intro, context, keyboard="chats.intro", keyboard_arg=session_id),
         Notice(member_id, "chats/rules_short"),
+        outcomes.mood_notice(member_id=member_id, session_id=session_id, phase="before"),
     ]
 
 
@@ -264,7 +269,7 @@ def sessions_sweep() -> list[Notice]:
         idle, status=ChatSession.Status.ACTIVE
     ):
         notices += _end(session, by_member_id=None, reason=ChatSession.EndReason.IDLE, now=now)
-    return notices
+    return notices + outcomes.starters_claim(now=now)
 
 
 def member_erased(member: Member) -> None:
@@ -273,6 +278,7 @@ def member_erased(member: Member) -> None:
 
     import django_rq
 
+    outcomes.member_erased(member)
     session = _active_session_for(member.pk, lock=True)
     if session is None:
         return

@@ -27,3 +27,8 @@ from accounts.tasks import colist_notify, digest_send  # noqa: E402
 
 cron.register(digest_send, queue_name="default", cron="0 10 * * 1")  # Mondays, 13:00 Moscow
 cron.register(colist_notify, queue_name="default", interval=600)
+
+# The loneliness check (day 0, 30, 60, 90; at most once a week per member): joiners hear within minutes.
+from accounts.tasks import loneliness_offer  # noqa: E402
+
+cron.register(loneliness_offer, queue_name="default", interval=300)

@@ -9,7 +9,7 @@ from accounts import services as accounts_services
 from accounts.notices import deliver
 from core import metrics
 from core.db import db_call
-from core.messaging import call_telegram, render, send
+from core.messaging import render, send, tapped_markup
 from core.pseudonym import pseudonymous_ref
 from core.ratelimit import allow
 from matching import keyboards, selectors, services
@@ -38,7 +38,9 @@ async def start_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     member, outcome = await db_call(_find, update.effective_user.id)
     if outcome.ok:
-        await send(context.bot, chat_id, "matching/searching", reply_markup=keyboards.searching())
+        await send(
+            context.bot, chat_id, "matching/searching", outcome.context, reply_markup=keyboards.searching()
+        )
         return
     context_vars = {"until": member.muted_until, "arm": outcome.search.arm if outcome.search else ""}
     markup = keyboards.searching() if outcome.reason == "already_searching" else None
@@ -62,8 +64,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat_id = update.effective_chat.id
     if action == "stop":
         stopped = await db_call(services.search_stop, member_id=member.pk)
-        await query.answer()
-        await send(context.bot, chat_id, "matching/stopped" if stopped else "matching/not_searching")
+        # Answered either way, then the button goes: a search found, ended or stopped has no stop.
+        await query.answer(None if stopped else render("matching/stop_stale"))
+        await tapped_markup(context.bot, query)
+        if stopped:
+            await send(context.bot, chat_id, "matching/stopped")
     elif action in ("accept", "decline") and arg.isdigit():
         outcome = await db_call(
             services.proposal_decide, proposal_id=int(arg), member_id=member.pk, accept=action == "accept"
@@ -80,11 +85,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         await query.answer(render("matching/why_saved" if saved else "matching/stale_stale"))
         if saved:
-            await call_telegram(
-                chat_id,
-                "editMessageReplyMarkup",
-                lambda: query.edit_message_reply_markup(reply_markup=keyboards.searching()),
-            )
+            await tapped_markup(context.bot, query, keyboards.searching())
     elif action == "widen" and arg.isdigit():
         widened = await db_call(services.search_widen, member_id=member.pk, search_id=int(arg))
         await query.answer()

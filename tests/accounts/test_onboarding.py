@@ -17,7 +17,8 @@ def member(webhook, telegram):
 async def test_new_member_completes_the_profile_only_by_taps_and_two_texts(member, telegram):
     summary = await member.onboard()
     assert "Ваша анкета" in summary.text
-    assert "Тихий лис" in summary.text and "Выгорание" in summary.text and "Europe/Moscow" in summary.text
+    assert "Тихий лис" in summary.text and "Выгорание" in summary.text
+    assert "🕐 Москва, Петербург (UTC+3)" in summary.text and "Europe/Moscow" not in summary.text
     assert "Найти собеседника" in " ".join(summary.button_texts())
     saved = await Member.objects.aget(tg_id=TG)
     assert saved.is_onboarded

@@ -21,7 +21,14 @@ async def member(webhook, telegram):
 
 async def test_profile_shows_every_field_with_buttons_to_edit(member):
     card = await member.command("profile")
-    for expected in ("Северный ветер", "Europe/Moscow", "Выгорание", "Выговориться", "Вечер", "Переехала"):
+    for expected in (
+        "Северный ветер",
+        "Москва, Петербург (UTC+3)",
+        "Выгорание",
+        "Выговориться",
+        "Вечер",
+        "Переехала",
+    ):
         assert expected in card.text
     assert {"Псевдоним", "Часовой пояс", "Темы", "Ожидания", "Когда удобно", "О себе"} <= set(
         card.button_texts()
@@ -79,7 +86,8 @@ async def test_timezone_is_changed_by_a_button(member):
     await member.command("profile")
     await member.tap("Часовой пояс")
     await member.tap("Новосибирск")
-    assert "Asia/Novosibirsk" in member.last.text
+    assert "Новосибирск, Красноярск (UTC+7)" in member.last.text
+    assert "Asia/Novosibirsk" not in member.last.text
     assert (await Member.objects.aget(tg_id=TG)).timezone == "Asia/Novosibirsk"
 
 
@@ -90,6 +98,14 @@ async def test_a_typed_offset_is_shown_back_as_utc(member):
     await member.say("UTC+5")
     assert "UTC+5" in member.last.text
     assert (await Member.objects.aget(tg_id=TG)).timezone == "Etc/GMT-5"
+
+
+async def test_a_typed_zone_outside_the_buttons_is_shown_as_its_offset(member):
+    await member.command("profile")
+    await member.tap("Часовой пояс")
+    await member.tap("Другой")
+    await member.say("Asia/Kolkata")
+    assert "UTC+5:30" in member.last.text and "Asia/Kolkata" not in member.last.text
 
 
 async def test_expectations_and_availability_are_changed_by_buttons(member):

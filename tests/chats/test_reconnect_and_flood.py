@@ -44,14 +44,15 @@ async def test_reconnect_asked_by_one_and_accepted_by_the_other_starts_a_new_cha
     anna, boris = MemberJourney(webhook, telegram, ANNA), MemberJourney(webhook, telegram, BORIS)
     clock.advance(dt.timedelta(days=3))
     await anna.tap("поговорить снова", on=telegram.last_to(ANNA))
-    assert "передал собеседнику" in telegram.last_to(ANNA).text
+    assert "Собеседник узнает" in telegram.last_to(ANNA).text
     invite = telegram.last_to(BORIS)
-    assert "Анна" in invite.text and "хотел(а) бы поговорить" in invite.text
+    assert "Анна" in invite.text and "предлагает поговорить снова" in invite.text
     assert str(ANNA) not in invite.text
     await boris.tap("Да, давайте", on=invite)
     for tg, partner in ((ANNA, "Борис"), (BORIS, "Анна")):
-        intro, rules = telegram.messages_to(tg)[-2:]
+        intro, rules, how_are_you = telegram.messages_to(tg)[-3:]
         assert f"снова на связи с {partner}" in intro.text
+        assert "Как вы сейчас?" in how_are_you.text
         assert intro.button_texts() == ["⚠️ Пожаловаться", "🚫 Заблокировать"]
         assert "Коротко о правилах" in rules.text
     new = await ChatSession.objects.exclude(pk=session.pk).aget()
@@ -70,7 +71,7 @@ async def test_a_declined_reconnect_is_told_gently_and_starts_nothing(webhook, t
     anna, boris = MemberJourney(webhook, telegram, ANNA), MemberJourney(webhook, telegram, BORIS)
     await anna.tap("поговорить снова", on=telegram.last_to(ANNA))
     await boris.tap("Не сейчас", on=telegram.last_to(BORIS))
-    assert "не готов" in telegram.last_to(ANNA).text
+    assert "не может продолжить" in telegram.last_to(ANNA).text
     assert await ChatSession.objects.filter(status="active").acount() == 0
     assert (await ReconnectRequest.objects.aget()).status == "declined"
 
@@ -82,7 +83,7 @@ async def test_both_asking_starts_the_chat_at_once(webhook, telegram):
     await anna.tap("поговорить снова", on=rate_a)
     await boris.tap("поговорить снова", on=rate_b)
     assert await ChatSession.objects.filter(status="active").acount() == 1
-    assert "снова на связи" in telegram.texts_to(ANNA)[-2]
+    assert "снова на связи" in telegram.texts_to(ANNA)[-3]
 
 
 async def test_reconnect_is_refused_after_seven_days(webhook, telegram):
@@ -91,7 +92,7 @@ async def test_reconnect_is_refused_after_seven_days(webhook, telegram):
     anna = MemberJourney(webhook, telegram, ANNA)
     await anna.tap("поговорить снова", on=telegram.last_to(ANNA))
     assert "7 дней" in telegram.last_to(ANNA).text
-    assert telegram.texts_to(BORIS)[-1].startswith("Собеседник завершил")
+    assert telegram.texts_to(BORIS)[-1].startswith("Разговор завершён собеседником")
 
 
 @pytest.mark.parametrize("barrier", ["block", "report"])

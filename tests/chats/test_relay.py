@@ -9,6 +9,7 @@ from accounts.models import Member, Preferences
 from chats import services
 from chats.models import ChatSession, Rating
 from core import clock
+from core.db import db_call
 from matching.models import Match
 from tests import updates
 from tests.accounts.factories import MemberFactory
@@ -54,7 +55,7 @@ async def test_voice_and_video_notes_are_refused_kindly_and_never_reach_the_part
     for kind in ("voice", "video_note"):
         await webhook.send(updates.media(ANNA, kind))
         refusal = telegram.last_to(ANNA).text
-        assert "Голосовые и видеосообщения" in refusal and "не получил" in refusal
+        assert "Голосовые и видеосообщения" in refusal and "не дошло" in refusal
         assert "фото, документы и стикеры" in refusal
     assert telegram.calls_for(BORIS, "copyMessage") == []
     assert telegram.messages_to(BORIS) == []
@@ -121,20 +122,20 @@ async def test_held_message_can_be_cancelled(session, webhook, telegram):
     await webhook.send(updates.message(ANNA, "мой номер 89991234567"))
     await webhook.send(updates.callback(ANNA, telegram.last_to(ANNA).callback_data("Не отправлять")))
     assert telegram.calls_for(BORIS, "copyMessage") == []
-    assert "не отправляю" in telegram.last_to(ANNA).text
+    assert "не отправляю" in telegram.last_to(ANNA, "editMessageText").text
 
 
 async def test_more_than_15_messages_a_minute_get_a_polite_notice(session, webhook, telegram):
     for n in range(16):
         await webhook.text(ANNA, f"сообщение {n}")
     assert len(telegram.calls_for(BORIS, "copyMessage")) == 15
-    assert "не передал" in telegram.last_to(ANNA).text
+    assert "не передано" in telegram.last_to(ANNA).text
 
 
 async def test_a_partner_who_blocked_the_bot_ends_the_session_kindly(session, webhook, telegram):
     telegram.fail_next(BORIS, "forbidden", method="copyMessage")
     await webhook.text(ANNA, "Ты здесь?")
-    assert "покинул бот" in telegram.last_to(ANNA).text
+    assert "больше не открыт" in telegram.last_to(ANNA).text
     fresh = await ChatSession.objects.aget(pk=session.pk)
     assert fresh.status == "ended" and fresh.end_reason == "unreachable"
 
@@ -145,7 +146,7 @@ async def test_end_asks_to_confirm_then_both_are_told_and_asked_for_a_rating(ses
     assert "Завершить разговор?" in confirm.text
     await anna.tap("Да, завершить")
     assert "Вы завершили разговор" in telegram.last_to(ANNA).text
-    assert "Собеседник завершил разговор" in telegram.last_to(BORIS).text
+    assert "Разговор завершён собеседником" in telegram.last_to(BORIS).text
     await webhook.send(updates.callback(BORIS, telegram.last_to(BORIS).callback_data("5")))
     await webhook.send(updates.callback(BORIS, f"chats:rate:{session.pk}:1"))  # a second tap changes nothing
     assert await Rating.objects.acount() == 1
@@ -171,9 +172,8 @@ async def test_the_sweep_ends_idle_and_overdue_sessions(session, telegram):
     from chats.tasks import sessions_sweep
 
     clock.advance(dt.timedelta(hours=49))
-    import asyncio
 
-    await asyncio.to_thread(sessions_sweep)
+    await db_call(sessions_sweep)
     fresh = await ChatSession.objects.aget(pk=session.pk)
     assert fresh.status == "ended"
 
@@ -210,13 +210,12 @@ async def test_no_table_holds_message_text(session, webhook, telegram):
 
 
 async def test_both_are_warned_an_hour_before_the_end_and_can_extend_together(session, webhook, telegram):
-    import asyncio
 
     from chats.tasks import sessions_sweep
 
     await webhook.text(ANNA, "привет")
     clock.advance(dt.timedelta(hours=23, minutes=10))
-    await asyncio.to_thread(sessions_sweep)
+    await db_call(sessions_sweep)
     warning = telegram.last_to(BORIS)
     assert "Через час разговор закончится" in warning.text
     await webhook.send(updates.callback(ANNA, telegram.last_to(ANNA).callback_data("Продлить")))
@@ -243,14 +242,13 @@ async def test_a_session_cannot_be_extended_beyond_72_hours(session, webhook, te
 
 
 async def test_without_extension_the_session_ends_at_the_deadline(session, webhook, telegram):
-    import asyncio
 
     from chats.tasks import sessions_sweep
 
     await webhook.text(ANNA, "привет")
     clock.advance(dt.timedelta(hours=23, minutes=30))
-    await asyncio.to_thread(sessions_sweep)
+    await db_call(sessions_sweep)
     clock.advance(dt.timedelta(hours=1))
-    await asyncio.to_thread(sessions_sweep)
+    await db_call(sessions_sweep)
     assert (await ChatSession.objects.aget(pk=session.pk)).end_reason == "timer"
     assert "Время разговора закончилось" in telegram.last_to(ANNA).text

@@ -1,4 +1,3 @@
-import asyncio
 import datetime as dt
 import threading
 
@@ -28,7 +27,7 @@ async def make(tg_id, **kw):
 
 
 async def run_round():
-    return await asyncio.to_thread(matching_round)
+    return await db_call(matching_round)
 
 
 @pytest.fixture
@@ -55,10 +54,11 @@ async def test_two_members_find_each_other_and_start_a_conversation(pair, telegr
     await boris.tap("Принять")
     # Both get the intro with Report / Block buttons, then the short rules (spec's e2e scenario).
     for tg, partner in ((ANNA, "Борис"), (BORIS, "Анна")):
-        intro, rules = telegram.messages_to(tg)[-2:]
+        intro, rules, how_are_you = telegram.messages_to(tg)[-3:]
         assert f"Вы на связи с {partner}" in intro.text
         assert intro.button_texts() == ["⚠️ Пожаловаться", "🚫 Заблокировать"]
         assert "Коротко о правилах" in rules.text and "голосовые" in rules.text and "/end" in rules.text
+        assert "Как вы сейчас?" in how_are_you.text
     match = await Match.objects.aget()
     session = await ChatSession.objects.aget(match=match)
     assert session.status == ChatSession.Status.ACTIVE
@@ -81,7 +81,7 @@ async def test_declined_pair_is_not_proposed_again_for_72_hours(pair, telegram):
     await boris.command("find")
     await run_round()
     await anna.tap("Пропустить")
-    assert "первый в очереди" in telegram.last_to(BORIS).text
+    assert "в начале очереди" in telegram.last_to(BORIS).text
     await run_round()
     assert await Proposal.objects.acount() == 1
     clock.advance(dt.timedelta(hours=73))
@@ -103,7 +103,7 @@ async def test_silent_side_leaves_the_queue_and_the_other_is_requeued_first(pair
     clock.advance(dt.timedelta(minutes=6))
     await run_round()
     assert "не ответили" in telegram.last_to(BORIS).text
-    assert "первый в очереди" in telegram.last_to(ANNA).text
+    assert "в начале очереди" in telegram.last_to(ANNA).text
     anna_search = await SearchRequest.objects.aget(member__tg_id=ANNA, status="waiting")
     assert anna_search.requeues == 1
     assert not await SearchRequest.objects.filter(member__tg_id=BORIS, status="waiting").aexists()
@@ -291,18 +291,18 @@ async def test_cards_a_dead_round_never_sent_arrive_with_a_fresh_deadline_and_no
     assert _cards(telegram, ANNA) == [] and _cards(telegram, BORIS) == []
 
     clock.advance(dt.timedelta(seconds=10))
-    await asyncio.to_thread(matching_sweep)
+    await db_call(matching_sweep)
     assert _cards(telegram, ANNA) == []  # a round still delivering is given a moment
 
     clock.advance(dt.timedelta(minutes=4, seconds=50))  # the original 5-minute deadline has passed
-    await asyncio.to_thread(matching_sweep)
+    await db_call(matching_sweep)
     assert len(_cards(telegram, ANNA)) == 1 and len(_cards(telegram, BORIS)) == 1
     proposal = await Proposal.objects.aget()
     assert proposal.status == Proposal.Status.WAITING and proposal.cards_sent_at is not None
     assert proposal.expires_at > clock.now() + services.PROPOSAL_TTL - dt.timedelta(seconds=30)
 
     clock.advance(dt.timedelta(minutes=2))
-    await asyncio.to_thread(matching_sweep)
+    await db_call(matching_sweep)
     assert len(_cards(telegram, ANNA)) == 1  # sent once, not on every sweep
     await anna.tap("Принять")
     await boris.tap("Принять")
@@ -319,6 +319,6 @@ async def test_the_sweep_starts_a_round_when_people_wait_and_no_round_is_coming(
     await SearchRequest.objects.all().aupdate(status=SearchRequest.Status.WAITING)
     telegram.reset()
 
-    await asyncio.to_thread(matching_sweep)
+    await db_call(matching_sweep)
     assert await arun_jobs("default") >= 1
     assert len(_cards(telegram, ANNA)) == 1 and len(_cards(telegram, BORIS)) == 1
