@@ -20,11 +20,11 @@ async def test_a_full_journey_logs_no_telegram_id_pseudonym_token_or_message_tex
     await boris.onboard(pseudonym="Тайный Барсук")
     await anna.command("find")
     await boris.command("find")
-    import asyncio
 
+    from core.db import db_call
     from matching.tasks import matching_round
 
-    await asyncio.to_thread(matching_round)
+    await db_call(matching_round)
     await anna.tap("Принять")
     await boris.tap("Принять")
     await webhook.text(ANNA, "очень-личный-текст-сообщения")
