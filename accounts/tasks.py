@@ -1,4 +1,4 @@
-"""RQ jobs of the accounts app: the weekly digest and co-list notices (opt-in, paced)."""
+"""RQ jobs of the accounts app: the weekly digest, co-list notices and loneliness checks (opt-in, paced)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime as dt
 import django_rq
 import structlog
 
-from accounts import services
+from accounts import loneliness, services
 from accounts.notices import Notice, deliver
 from config.telegram import build_bot
 
@@ -35,10 +35,20 @@ def digest_send() -> int:
     return len(items) - len(unsent)
 
 
-def colist_notify() -> int:
-    """Tell opted-in members (at most once a day) that someone with a topic from their co-list is searching."""
-    items = services.colist_claim(limit=BATCH)
+def _claim_and_deliver(claim, release) -> int:
+    """Claim a batch of notices, send them, and hand back the members Telegram did not take."""
+    items = claim(limit=BATCH)
     unsent = asyncio.run(_deliver(items))
     if unsent:
-        services.colist_release(member_ids=unsent)
+        release(member_ids=unsent)
     return len(items) - len(unsent)
+
+
+def colist_notify() -> int:
+    """Tell opted-in members (at most once a day) that someone with a topic from their co-list is searching."""
+    return _claim_and_deliver(services.colist_claim, services.colist_release)
+
+
+def loneliness_offer() -> int:
+    """Offer the loneliness check to members whose wave (day 0, 30, 60, 90) is due (accounts.loneliness)."""
+    return _claim_and_deliver(loneliness.loneliness_claim, loneliness.loneliness_release)

@@ -73,23 +73,22 @@ class TzGapFilter(admin.SimpleListFilter):
         return queryset.filter(tz_gap_hours__gt=hours - 1, tz_gap_hours__lte=hours)
 
 
-def acceptance_by_gap() -> list[dict]:
-    """Rows of the per-arm report by timezone gap (whole hours, rounded up): how often pairs
-    that far apart both accept, so the gap setting can be changed on evidence."""
+def _acceptance_by(key, label, *, descending: bool = False) -> list[dict]:
+    """Rows of the per-arm report split by `key` (an expression on Proposal): how often such pairs
+    both accept, so the rule behind `key` can be changed on evidence."""
     rows = (
-        Proposal.objects.filter(tz_gap_hours__isnull=False)
-        .annotate(gap=Ceil("tz_gap_hours"))
-        .values("arm", "gap")
+        Proposal.objects.annotate(key=key)
+        .filter(key__isnull=False)
+        .values("arm", "key")
         .annotate(
             total=Count("id"), confirmed=Count("id", filter=Q(status="confirmed")), avg_score=Avg("score")
         )
-        .order_by("arm", "gap")
+        .order_by("arm", "-key" if descending else "key")
     )
-
     return [
         {
             **row,
-            "arm": f"{row['arm'] or '—'} · {_gap_label(row['gap'])}",
+            "arm": f"{row['arm'] or '—'} · {label(row['key'])}",
             "acceptance": f"{row['confirmed'] / row['total']:.0%}",
             "wait": None,
         }
@@ -100,26 +99,14 @@ def acceptance_by_gap() -> list[dict]:
 FIT_LABELS = {1.0: "ожидания сходятся", 0.5: "ожидания не указаны", 0.0: "ожидания расходятся"}
 
 
+def acceptance_by_gap() -> list[dict]:
+    """By timezone gap, in whole hours rounded up."""
+    return _acceptance_by(Ceil("tz_gap_hours"), _gap_label)
+
+
 def acceptance_by_expectations() -> list[dict]:
-    """Rows of the per-arm report by how well the pair's expectations met (scoring.expectation_fit),
-    so the weight of that term can be judged on evidence."""
-    rows = (
-        Proposal.objects.filter(expectation_fit__isnull=False)
-        .values("arm", "expectation_fit")
-        .annotate(
-            total=Count("id"), confirmed=Count("id", filter=Q(status="confirmed")), avg_score=Avg("score")
-        )
-        .order_by("arm", "-expectation_fit")
-    )
-    return [
-        {
-            **row,
-            "arm": f"{row['arm'] or '—'} · {FIT_LABELS.get(row['expectation_fit'], row['expectation_fit'])}",
-            "acceptance": f"{row['confirmed'] / row['total']:.0%}",
-            "wait": None,
-        }
-        for row in rows
-    ]
+    """By how well the pair's expectations met (scoring.expectation_fit)."""
+    return _acceptance_by(F("expectation_fit"), lambda fit: FIT_LABELS.get(fit, fit), descending=True)
 
 
 @admin.register(Proposal)
