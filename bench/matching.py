@@ -163,6 +163,7 @@ def main() -> None:
     import numpy as np
     from django.db import close_old_connections
 
+    from accounts.models import Topic
     from core import clock
     from matching import pairing, rounds, services
     from matching.models import Proposal, SearchRequest
@@ -177,7 +178,7 @@ def main() -> None:
     started = time.perf_counter()
     pool = rounds.candidates_for_pool(searches)
     load_seconds = time.perf_counter() - started
-    high = frozenset(services.Topic.objects.filter(sensitivity="high").values_list("pk", flat=True))
+    high = frozenset(Topic.objects.filter(sensitivity="high").values_list("pk", flat=True))
     started = time.perf_counter()
     enc = pairing.encode(pool, high)
     encode_seconds = time.perf_counter() - started

@@ -7,8 +7,8 @@ rounds (an rq job, see matching.tasks) and gives the pool to admin pages and ben
 from __future__ import annotations
 
 import datetime as dt
-import json
 
+import orjson
 from django.db import connection, transaction
 
 from accounts.models import Member, Preferences, Topic
@@ -33,46 +33,41 @@ _PROPOSAL_WAITING = Proposal.Status.WAITING.value
 _S, _P, _C = SearchRequest._meta.db_table, Proposal._meta.db_table, ChatSession._meta.db_table
 
 
-def _rows(sql: str, params: tuple) -> list[tuple]:
+def _rows(sql: str, params: tuple | dict) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
-def _lock_queue(now: dt.datetime, limit: int) -> list[int]:
-    """The waiting searches this round owns (another round skips them: never double-booked)."""
-    return [
-        row[0]
-        for row in _rows(
-            f"SELECT id FROM {_S} WHERE status = '{_WAITING}' AND expires_at > %s"
-            " ORDER BY queued_at LIMIT %s FOR UPDATE SKIP LOCKED",
-            (now, limit),
-        )
-    ]
-
-
-def _pool(search_ids: list[int], now: dt.datetime) -> list[scoring.Candidate]:
-    """Who can be paired now, in queue order: not muted, banned, unreachable or in a chat."""
-    rows = _rows(
-        f"""
-        SELECT s.id, s.member_id, s.arm = '{_STRICT}' AND NOT s.widened, s.requeues > 0,
-               m.timezone, m.availability, m.helpfulness, m.expectations,
-               ARRAY(SELECT topic_id FROM {_MT} t WHERE t.member_id = m.id),
-               EXISTS (SELECT 1 FROM {SafetyFlag._meta.db_table} f WHERE f.member_id = m.id
-                       AND f.severity = %s AND f.status = ANY(%s)),
-               (SELECT p.sensitivity FROM {Preferences._meta.db_table} p WHERE p.member_id = m.id)
-        FROM {_S} s JOIN {_M} m ON m.id = s.member_id
-        WHERE s.id = ANY(%s)
-          AND m.unreachable_since IS NULL AND m.status <> '{_DELETED}'
-          AND (m.muted_until IS NULL OR m.muted_until <= %s)
-          AND NOT (m.status = '{_BANNED}' AND (m.banned_until IS NULL OR m.banned_until > %s))
-          AND NOT EXISTS (SELECT 1 FROM {_C} c WHERE c.status = '{_ACTIVE}'
-                          AND (c.member_a_id = m.id OR c.member_b_id = m.id))
-        ORDER BY s.queued_at
-        """,
-        (SafetyFlag.Severity.HIGH, list(SafetyFlag.OPEN), search_ids, now, now),
+_POOL_SQL = f"""
+    SELECT s.id, s.member_id, s.arm, s.arm = '{_STRICT}' AND NOT s.widened, s.requeues > 0,
+           m.timezone, m.availability, m.helpfulness, m.expectations,
+           ARRAY(SELECT topic_id FROM {_MT} t WHERE t.member_id = m.id),
+           EXISTS (SELECT 1 FROM {SafetyFlag._meta.db_table} f WHERE f.member_id = m.id
+                   AND f.severity = %(high)s AND f.status = ANY(%(open)s)),
+           (SELECT p.sensitivity FROM {Preferences._meta.db_table} p WHERE p.member_id = m.id)
+    FROM {{searches}} s JOIN {_M} m ON m.id = s.member_id
+    WHERE m.unreachable_since IS NULL AND m.status <> '{_DELETED}'
+      AND (m.muted_until IS NULL OR m.muted_until <= %(now)s)
+      AND NOT (m.status = '{_BANNED}' AND (m.banned_until IS NULL OR m.banned_until > %(now)s))
+      AND NOT EXISTS (SELECT 1 FROM {_C} c WHERE c.status = '{_ACTIVE}' AND c.member_a_id = m.id)
+      AND NOT EXISTS (SELECT 1 FROM {_C} c WHERE c.status = '{_ACTIVE}' AND c.member_b_id = m.id)
+    ORDER BY s.queued_at
+"""
+# The waiting searches this round owns (another round skips them: never double-booked), locked
+# and read in the same statement.
+_LOCKED_POOL_SQL = f"""
+    WITH owned AS (
+        SELECT * FROM {_S} WHERE status = '{_WAITING}' AND expires_at > %(now)s
+        ORDER BY queued_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED
     )
-    return [
+    {_POOL_SQL.format(searches="owned")}
+"""
+
+
+def _candidates(rows: list[tuple]) -> tuple[list[scoring.Candidate], dict[int, str]]:
+    """Candidates in queue order, and each search's arm."""
+    pool = [
         scoring.Candidate(
             member_id=member_id,
             search_id=search_id,
@@ -89,6 +84,7 @@ def _pool(search_ids: list[int], now: dt.datetime) -> list[scoring.Candidate]:
         for (
             search_id,
             member_id,
+            _arm,
             strict,
             requeued,
             timezone,
@@ -100,6 +96,16 @@ def _pool(search_ids: list[int], now: dt.datetime) -> list[scoring.Candidate]:
             sensitivity,
         ) in rows
     ]
+    return pool, {row[0]: row[2] for row in rows}
+
+
+def _pool_params(now: dt.datetime) -> dict:
+    return {"high": SafetyFlag.Severity.HIGH, "open": list(SafetyFlag.OPEN), "now": now}
+
+
+def _locked_pool(now: dt.datetime, limit: int) -> tuple[list[scoring.Candidate], dict[int, str]]:
+    """Who can be paired now, in queue order: not muted, banned, unreachable or in a chat."""
+    return _candidates(_rows(_LOCKED_POOL_SQL, {**_pool_params(now), "limit": limit}))
 
 
 def _excluded_pairs(member_ids: list[int], now: dt.datetime) -> set[tuple[int, int]]:
@@ -115,7 +121,9 @@ def _excluded_pairs(member_ids: list[int], now: dt.datetime) -> set[tuple[int, i
 
 def candidates_for_pool(searches: list[SearchRequest]) -> list[scoring.Candidate]:
     """The pool for these searches (admin and benchmarks; rounds lock the queue first)."""
-    return _pool([s.pk for s in searches], clock.now())
+    sql = _POOL_SQL.format(searches=f"(SELECT * FROM {_S} WHERE id = ANY(%(ids)s))")
+    params = {**_pool_params(clock.now()), "ids": [s.pk for s in searches]}
+    return _candidates(_rows(sql, params))[0]
 
 
 # Each member keeps their best few candidates in the matching graph: a member's 9th-best
@@ -157,14 +165,39 @@ def pair_pool(
     return pairs
 
 
+# The round's writes in one statement, its rows in one JSON parameter: the proposals, and their
+# searches marked proposed (the first proposal's time kept for time-to-proposal).
+_WRITE_SQL = f"""
+    WITH pairs AS (
+        SELECT * FROM jsonb_to_recordset(%(pairs)s::jsonb)
+            AS t(a bigint, b bigint, sa bigint, sb bigint, score float8, topics jsonb, arm text,
+                 gap float8, fit float8)
+    ), proposals AS (
+        INSERT INTO {_P} (member_a_id, member_b_id, search_a_id, search_b_id, score, shared_topic_ids,
+                          arm, tz_gap_hours, expectation_fit, status, decision_a, decision_b,
+                          created_at, expires_at)
+        SELECT a, b, sa, sb, score, topics, arm, gap, fit, '{_PROPOSAL_WAITING}', '', '',
+               %(now)s, %(expires)s
+        FROM pairs
+        RETURNING id, search_a_id
+    ), searches AS (
+        UPDATE {_S} s SET status = '{_PROPOSED}', first_proposal_at = COALESCE(s.first_proposal_at, %(now)s)
+        FROM (SELECT sa AS id FROM pairs UNION ALL SELECT sb FROM pairs) AS paired
+        WHERE s.id = paired.id
+        RETURNING CASE WHEN s.first_proposal_at = %(now)s THEN s.created_at END AS first_wait_from
+    )
+    SELECT id, search_a_id, NULL FROM proposals
+    UNION ALL SELECT NULL, NULL, first_wait_from FROM searches WHERE first_wait_from IS NOT NULL
+"""
+
+
 @transaction.atomic
 def round_run(*, limit: int = 20000) -> list[Notice]:
     """Pair the waiting queue as a whole; safe with concurrent rounds (SKIP LOCKED)."""
     now = clock.now()
-    search_ids = _lock_queue(now, limit)
-    if len(search_ids) < 2:
+    pool, arms = _locked_pool(now, limit)
+    if len(pool) < 2:
         return []
-    pool = _pool(search_ids, now)
     excluded = _excluded_pairs([c.member_id for c in pool], now)
     high_topics = frozenset(
         Topic.objects.filter(sensitivity=Topic.Sensitivity.HIGH).values_list("pk", flat=True)
@@ -174,46 +207,25 @@ def round_run(*, limit: int = 20000) -> list[Notice]:
     )
     if not pairs:
         return []
-    arms = dict(
-        _rows(
-            f"SELECT id, arm FROM {_S} WHERE id = ANY(%s)",
-            (search_ids,),
-        )
-    )
-    proposal_ids = [
-        row[0]
-        for row in _rows(
-            f"""
-            INSERT INTO {_P} (member_a_id, member_b_id, search_a_id, search_b_id, score, shared_topic_ids,
-                              arm, tz_gap_hours, expectation_fit, status, decision_a, decision_b,
-                              created_at, expires_at)
-            SELECT a, b, sa, sb, score, topics::jsonb, arm, gap, fit, '{_PROPOSAL_WAITING}', '', '', %s, %s
-            FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::float8[], %s::text[],
-                        %s::text[], %s::float8[], %s::float8[])
-                 AS t(a, b, sa, sb, score, topics, arm, gap, fit)
-            RETURNING id
-            """,
-            (
-                now,
-                now + PROPOSAL_TTL,
-                [a.member_id for a, _, _ in pairs],
-                [b.member_id for _, b, _ in pairs],
-                [a.search_id for a, _, _ in pairs],
-                [b.search_id for _, b, _ in pairs],
-                [value for _, _, value in pairs],
-                [json.dumps(sorted(a.topics & b.topics)) for a, b, _ in pairs],
-                [pair_arm(arms[a.search_id], arms[b.search_id]) for a, b, _ in pairs],
-                [scoring.tz_gap_hours(a.timezone, b.timezone) for a, b, _ in pairs],
-                [scoring.expectation_fit(a.expectations, b.expectations) for a, b, _ in pairs],
-            ),
-        )
+    rows = [
+        {
+            "a": a.member_id,
+            "b": b.member_id,
+            "sa": a.search_id,
+            "sb": b.search_id,
+            "score": value,
+            "topics": sorted(a.topics & b.topics),
+            "arm": pair_arm(arms[a.search_id], arms[b.search_id]),
+            "gap": scoring.tz_gap_hours(a.timezone, b.timezone),
+            "fit": scoring.expectation_fit(a.expectations, b.expectations),
+        }
+        for a, b, value in pairs
     ]
-    waited = _rows(
-        f"UPDATE {_S} SET status = '{_PROPOSED}', first_proposal_at = COALESCE(first_proposal_at, %s)"
-        " WHERE id = ANY(%s) RETURNING created_at, first_proposal_at = %s",
-        (now, [c.search_id for a, b, _ in pairs for c in (a, b)], now),
+    written = _rows(
+        _WRITE_SQL, {"pairs": orjson.dumps(rows).decode(), "now": now, "expires": now + PROPOSAL_TTL}
     )
-    first_waits = [(now - created).total_seconds() for created, first in waited if first]
+    proposal_of = {search_id: proposal_id for proposal_id, search_id, _ in written if proposal_id}
+    first_waits = [(now - created).total_seconds() for _, _, created in written if created]
     count_outcome("created", len(pairs))
 
     def observe():
@@ -222,6 +234,6 @@ def round_run(*, limit: int = 20000) -> list[Notice]:
 
     transaction.on_commit(observe)
     notices: list[Notice] = []
-    for proposal_id, (a, b, _) in zip(proposal_ids, pairs, strict=True):
-        notices += proposal_cards(proposal_id, a.member_id, b.member_id)
+    for a, b, _ in pairs:
+        notices += proposal_cards(proposal_of[a.search_id], a.member_id, b.member_id)
     return notices
