@@ -35,7 +35,7 @@ from accounts.models import Member
 from core import clock
 from core import hooks as core_hooks
 from core.db import db_call
-from core.messaging import call_telegram, edit, render, send
+from core.messaging import call_telegram, edit, edit_markup, render, send
 
 Step = Member.Step
 # Every command of the bot, in the order of the menu and of /help.
@@ -420,16 +420,6 @@ def _nothing(args: list[str]) -> None:
     return None
 
 
-async def _edit_markup(tap: Tap, markup) -> None:
-    await call_telegram(
-        tap.chat_id,
-        "editMessageReplyMarkup",
-        lambda: tap.bot.edit_message_reply_markup(
-            chat_id=tap.chat_id, message_id=tap.message_id, reply_markup=markup
-        ),
-    )
-
-
 async def _cards_done(tap: Tap) -> None:
     if tap.turn.was_onboarded or tap.mode == "h":
         await edit(tap.bot, tap.chat_id, tap.message_id, "accounts/cards_closed")
@@ -485,7 +475,7 @@ _TOGGLED = {
 
 
 def _toggled(action: str) -> Callable[[Tap], Any]:
-    return lambda tap: _edit_markup(tap, _TOGGLED[action](tap))
+    return lambda tap: edit_markup(tap.bot, tap.chat_id, tap.message_id, _TOGGLED[action](tap))
 
 
 # Every accounts button, in one table: the first route whose action and arguments match is

@@ -20,7 +20,7 @@ from chats import copies, hooks, keyboards, outcomes_bot, reconnect, selectors, 
 from core import clock, metrics
 from core import hooks as core_hooks
 from core.db import db_call
-from core.messaging import call_telegram, edit, flood_wait, render, send, tapped_markup
+from core.messaging import call_telegram, edit_tapped, flood_wait, render, send, tapped_markup
 from core.pseudonym import pseudonymous_ref
 from core.ratelimit import allow
 from core.redis import aconnection
@@ -300,10 +300,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await tapped_markup(context.bot, query)
             return
         await query.answer()
-        if query.message:
-            await edit(context.bot, chat_id, query.message.message_id, "chats/kept")
-        else:
-            await send(context.bot, chat_id, "chats/kept")
+        await edit_tapped(context.bot, chat_id, query, "chats/kept")
     elif action == "rate" and len(parts) == 4 and parts[2].isdigit() and parts[3].isdigit():
         result = await db_call(_rate_by_tg, tg_id, int(parts[2]), int(parts[3]))
         await query.answer(render(f"chats/rated_{result}"))
@@ -332,10 +329,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         await query.answer()
         if action == "drop":
-            if query.message:
-                await edit(context.bot, chat_id, query.message.message_id, "chats/held_dropped")
-            else:
-                await send(context.bot, chat_id, "chats/held_dropped")
+            await edit_tapped(context.bot, chat_id, query, "chats/held_dropped")
             return
         await tapped_markup(context.bot, query)
         await _copy_held(update, context, int(parts[2]))

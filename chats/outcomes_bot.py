@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from accounts.services import member_touch
 from chats import outcomes
 from core.db import db_call
-from core.messaging import button, call_telegram, edit, render
+from core.messaging import button, edit, render, tapped_markup
 
 PHASES = {"b": "before", "a": "after"}
 
@@ -19,15 +18,6 @@ def _mood_by_tg(tg_id: int, session_id: int, phase: str, score: int) -> str:
     return outcomes.mood_record(session_id=session_id, member_id=member.pk, phase=phase, score=score)
 
 
-async def _drop_keyboard(query) -> None:
-    try:
-        await call_telegram(
-            query.message.chat_id, "editMessageReplyMarkup", lambda: query.edit_message_reply_markup(None)
-        )
-    except BadRequest:
-        pass  # already without buttons
-
-
 async def on_mood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     parts = query.data.split(":")
@@ -35,7 +25,7 @@ async def on_mood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     phase, score = PHASES.get(choice[:1]), choice[1:]
     if not (parts[2].isdigit() and phase and score.isdigit()):
         await query.answer(render("chats/mood_stale"))
-        await _drop_keyboard(query)
+        await tapped_markup(context.bot, query)
         return
     result = await db_call(_mood_by_tg, update.effective_user.id, int(parts[2]), phase, int(score))
     await query.answer(render(f"chats/mood_{result}"))
@@ -45,7 +35,7 @@ async def on_mood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await edit(context.bot, query.message.chat_id, query.message.message_id, "chats/mood_saved",
                    {"phase": phase, "word": word})  # fmt: skip
     else:
-        await _drop_keyboard(query)
+        await tapped_markup(context.bot, query)
 
 
 def register(application: Application) -> None:

@@ -21,7 +21,7 @@ from coach.models import AiHint
 from coach.providers import phrase_adopted
 from core import clock
 from core.db import db_call, db_sync
-from core.messaging import edit, render, send
+from core.messaging import edit, edit_tapped, render, send
 from core.redis import aconnection
 from moderation.detector.personal import anonymize
 
@@ -91,8 +91,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await query.answer(render("coach/stale"))
             return
         await query.answer()
-        if query.message:
-            await edit(context.bot, update.effective_chat.id, query.message.message_id, "coach/hidden")
+        await edit_tapped(context.bot, update.effective_chat.id, query, "coach/hidden")
     elif action == "use":
         # Hints sent before the coach stopped writing for members: the phrase is theirs to copy.
         await query.answer(render("coach/use_gone"), show_alert=True)

@@ -96,6 +96,15 @@ async def edit(bot: Bot, chat_id: int, message_id: int, template: str, context=N
         await send(bot, chat_id, template, context, **kwargs)
 
 
+async def edit_tapped(bot: Bot, chat_id: int, query, template: str, context=None, **kwargs) -> None:
+    """The message whose button was tapped becomes the answer (its text replaced, its keyboard
+    gone); sent as a new message when there is none to edit."""
+    if query.message is not None:
+        await edit(bot, chat_id, query.message.message_id, template, context, **kwargs)
+    else:
+        await send(bot, chat_id, template, context, **kwargs)
+
+
 async def edit_markup(bot: Bot, chat_id: int, message_id: int, reply_markup=None) -> None:
     """Replace (None: remove) the keyboard of a bot message once its choice is made; a message
     already without it, or gone, is not an error."""

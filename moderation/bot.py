@@ -11,7 +11,7 @@ from accounts.services import member_touch
 from chats import hooks as chats_hooks
 from core import clock, ratelimit
 from core.db import db_call
-from core.messaging import button, edit, render, send, tapped_markup
+from core.messaging import button, edit_tapped, render, send, tapped_markup
 from core.pseudonym import pseudonymous_ref
 from core.redis import aconnection
 from moderation import crisis, detector, keyboards, metrics, selectors, services
@@ -179,10 +179,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if len(parts) == 3 and parts[1] == "blockno":
         await query.answer()
-        if query.message:
-            await edit(
-                context.bot, update.effective_chat.id, query.message.message_id, "moderation/block_cancelled"
-            )
+        await edit_tapped(context.bot, update.effective_chat.id, query, "moderation/block_cancelled")
         return
     if len(parts) != 4 or parts[1] != "report" or not parts[2].isdigit():
         await query.answer(render("moderation/stale"))
