@@ -1,8 +1,8 @@
 """The labelled corpus in `corpus/` and its fixed splits.
 
 Split by a hash of the text (sha1 mod 10: 0–5 train, 6–7 dev, 8–9 test), so a line keeps its
-split when lines are added. Tuning looks at train and dev only; test and `corpus/fresh/` (written
-after the design was frozen) are for figures.
+split when lines are added. Tuning looks at train and dev only; test, `corpus/fresh/` and
+`corpus/fresh2/` (each written after a design freeze) are for figures.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 FRESH = CORPUS / "fresh"
+# A second fresh set, written after the distance stage was frozen and never used to change it.
+FRESH2 = CORPUS / "fresh2"
+FRESH_SETS = {"fresh": FRESH, "fresh2": FRESH2}
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,9 @@ def _read(path: Path) -> list[Row]:
 
 
 def crisis_rows(split: str | None = None) -> list[Row]:
-    """Crisis messages, hard negatives and ordinary chat lines; split None: all; "fresh": the fresh set."""
-    if split == "fresh":
-        return _read(FRESH / "crisis.jsonl")
+    """Crisis messages, hard negatives and ordinary chat lines; split None: all; "fresh"/"fresh2": a fresh set."""
+    if split in FRESH_SETS:
+        return _read(FRESH_SETS[split] / "crisis.jsonl")
     names = (
         "crisis",
         "crisis_more",
@@ -51,18 +54,29 @@ def crisis_rows(split: str | None = None) -> list[Row]:
         "crisis_negatives_more",
         "crisis_plain",
         "crisis_negatives_plain",
+        "crisis_member",
+        "crisis_negatives_member",
         "ordinary",
         "ordinary_more",
         "ordinary_pain",
+        "ordinary_member",
     )
     rows = [row for name in names for row in _read(CORPUS / f"{name}.jsonl")]
     return [r for r in rows if split is None or split_of(r.text) == split]
 
 
 def toxicity_rows(split: str | None = None) -> list[Row]:
-    if split == "fresh":
-        return _read(FRESH / "toxicity.jsonl")
+    if split in FRESH_SETS:
+        return _read(FRESH_SETS[split] / "toxicity.jsonl")
     # Ordinary chat lines are non-toxic too: a held "ты здесь?" is a harm of its own.
-    names = ("toxicity", "toxicity_more", "toxicity_plain", "ordinary", "ordinary_more", "ordinary_pain")
+    names = (
+        "toxicity",
+        "toxicity_more",
+        "toxicity_plain",
+        "ordinary",
+        "ordinary_more",
+        "ordinary_pain",
+        "ordinary_member",
+    )
     rows = [row for name in names for row in _read(CORPUS / f"{name}.jsonl")]
     return [r for r in rows if split is None or split_of(r.text) == split]

@@ -1,17 +1,19 @@
 """Crisis language: rules that name what a person in danger says, and a learned score beside them.
 
 Two tiers (issue 16):
-- "likely": a rule names it (intent, plan, means, farewell, self-harm, danger now) and the learned
-  model does not read the text as talk *about* the topic; or the model alone is very sure.
+- "likely": a rule names it (intent, plan, means, farewell, self-harm, danger now), nothing in the
+  message sets it at a distance (media, work, one's past, someone else's story, a reassurance, a
+  joke) and the learned model does not read it as harmless; or the model alone is very sure.
   → the crisis step for the sender, a card for the partner, a high-risk flag, moderators alerted.
-- "possible": a rule the model doubts, or the model alone fairly sure.
-  → a gentle private check-in for the sender; nobody else is told.
+- "possible": a rule hit at a distance that the model still finds plausible, or the model alone
+  fairly sure. → a gentle private check-in for the sender; nobody else is told.
 Rules match the lemmas ("уйти из жизнь"), so every form counts; the model (`model.py`) carries
 typos, slang and phrasings no rule lists. Thresholds are chosen on the dev split (`detector_train`).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -394,43 +396,89 @@ class CrisisVerdict:
         return self.tier != NONE
 
 
-# Talk *about* the topic: media, work, someone else's story, one's own past, a joke, a reassurance.
-# A rule that meets one of these leaves the verdict to the learned model.
-_ABOUT = re.compile(
-    r"\b(фильм|сериал|кино|книга|роман|повесть|песня|трек|клип|альбом|строчка|новость|статья|"
-    r"персонаж|героиня|герой|серия|сезон|спектакль|аниме|манга|игра|подкаст|рэпер|певица|певец|автор)\b"
-    r"|\b(психолог|психотерапевт|терапевт|психиатр|волонтер|волонтерить|тренинг|супервизор|клиент|"
-    r"пациент|линия профилактика|профилактика|курс|лекция|вебинар|работать на|ординатура)\b"
-    r"|\b(раньше|когда-то|давно|подросток|подростковый|юность|в школа|в универ|было время|в прошлое|"
-    r"назад|с тот пора|прошлый жизнь|бывало)\b"
-    r"|\b(шутить|шутка|фигурально|сарказм|ирония|ахах|хаха|ахаха|лол)\b"
-    r"|\bне (собираться|планировать|буду|думать) .{0,20}(ничего|ничто|с собой|себя|прыгать|умирать|резаться)"
-    r"|\b(я|все) в (порядок|безопасность)\b|\bне (переживать|волноваться|пугаться)\b"
+# Distance from the writer's present (issue 16's false alarms): talk *about* the topic in media or
+# at work, one's own past or recovery, someone else's story, a reassurance, a move or a closed
+# blog, a joke. A rule hit with one of these is no longer enough: the learned model decides.
+_MEDIA = (
+    r"фильм|сериал|кино|книга|роман|повесть|песня|трек|клип|альбом|строчка|новость|статья|персонаж|"
+    r"героиня|герой|серия|сезон|спектакль|аниме|манга|игра|подкаст|рэпер|певица|певец|автор|читать|"
+    r"пост|видео|ролик|мем|цитата|стих|стихотворение|лекция|вебинар"
 )
-_JOKE = re.compile(r"\)\)|😂|🤣|😅|😆|🙃|😁|😄|xd\b", re.IGNORECASE)
+_WORK = (
+    r"психолог|психотерапевт|терапевт|психиатр|нарколог|врач|волонтер|волонтерить|тренинг|супервизор|"
+    r"супервизия|клиент|пациент|линия профилактика|профилактика|курс|ординатура|модерировать|"
+    r"преподавать|студент|группа поддержка|горячий линия|дежурство|работать (на|в|с)"
+)
+_PAST = (
+    r"раньше|когда-то|давно|было время|в прошлое|прошлый жизнь|прошлый год|тот год|позапрошлый|бывать|"
+    r"в детство|в юность|в молодость|в школа|в универ|в институт|подросток|подростковый|с тот пора|"
+    r"(\d+|пара|несколько|много|два|три|пять|десять) (год|лет|месяц|неделя) назад|в \d{2,4}|в \d+ (год|лет)"
+)
+_RECOVERY = (
+    r"выжить|выкарабкаться|ремиссия|научиться|справляться|позади|перестать|чисто|не получиться|рад|"
+    r"счастливый|благодарный|сжечь|терапия"
+)
+_REASSURE = (
+    r"(нет|никакой) (мысль|намерение|план)|не самоповреждение|а не (про|о|то|самоповреждение)|"
+    r"не (собираться|планировать|буду|думать|хотеть) .{0,20}(ничего|ничто|умирать|умереть|с собой|себя|"
+    r"прыгать|резаться)|(я|все) в (порядок|безопасность)|не (переживать|волноваться|пугаться)|"
+    r"все (нормально|хорошо)|у я такой нет"
+)
+_LEAVING = (
+    r"переезд|переезжать|переехать|командировка|отпуск|блог|подписчик|канал|эмиграция|эмигрировать|"
+    r"уезжать|уехать|съезжать|увольняться|уволиться|даром|бесплатно"
+)
+_JOKING = r"шутить|шутка|фигурально|сарказм|ирония|ахах|хаха|ахаха|лол|нет\)"
+_CONTEXT = re.compile(rf"\b({_MEDIA}|{_WORK}|{_PAST}|{_RECOVERY}|{_REASSURE}|{_LEAVING}|{_JOKING})\b")
+_JOKE = re.compile(r"\){2,}|😂|🤣|😅|😆|🙃|😁|😄|xd\b|\(нет\)", re.IGNORECASE)
+_OTHERS = re.compile(
+    r"\b(он|она|они|друг|подруга|знакомый|коллега|сосед|соседка|одноклассник|одноклассница|однокурсник|"
+    r"однокурсница|начальник|начальница|тетя|дядя|прадед|прабабушка|кузен|кузина|племянник|племянница|"
+    r"клиент|пациент|героиня|герой|кто-то|человек|люди|мужчина|женщина)\b"
+)
 # ... unless the message says it is happening now.
-_NOW = re.compile(r"\b(сейчас|щас|сегодня|снова|опять|уже|прямо|вчера|вечером|ночью|завтра|только что)\b")
-_THIRD_PERSON = re.compile(
-    r"\b(он|она|они|друг|подруга|знакомый|коллега|сосед|одноклассник|одноклассница|клиент|пациент|"
-    r"героиня|герой|кто-то|человек|люди)\b"
+_NOW = re.compile(
+    r"\b(прямо сейчас|щас|сегодня|опять|снова|только что|этот ночь|"
+    r"сейчас (я |мне |уже )?(стоять|сидеть|держать|на|в|хотеть|резать|пить|выпить))\b"
 )
+
+
+@functools.lru_cache(maxsize=100_000)
+def _past_verb(word: str) -> bool:
+    tag = text.morph().parse(word)[0].tag
+    return "VERB" in tag and "past" in tag
+
+
+def distance(raw: str, words: tuple[str, ...], lemmas: tuple[str, ...], kind: str = "") -> str:
+    """Why a rule hit may be talk *about* the topic: "context", "joke", "story", or ""."""
+    joined = " ".join(lemmas)
+    if _NOW.search(joined):
+        return ""
+    if _CONTEXT.search(joined):
+        return "context"
+    if _JOKE.search(raw):
+        return "joke"
+    # Danger is always about another person: a story is only a story for the other kinds.
+    if kind != "danger" and _OTHERS.search(joined) and any(_past_verb(w) for w in words):
+        return "story"
+    return ""
 
 
 def rule_kind(lemmas: tuple[str, ...], raw: str = "", words: tuple[str, ...] = ()) -> str:
-    """The kind of the first rule the lemmas match once idioms and talk *about* it are set aside."""
+    """The kind of the first rule the lemmas match once idioms are set aside."""
     joined = " ".join(lemmas)
     plain = " ".join(words)
     if not any(rule.search(joined) or rule.search(plain) for _, rule in _RULES):
         return ""
     cleaned, cleaned_plain = _IDIOMS.sub(" # ", joined), _IDIOMS.sub(" # ", plain)
-    kind = next((kind for kind, rule in _RULES if rule.search(cleaned) or rule.search(cleaned_plain)), "")
-    if not kind:
-        return ""
-    if kind != "danger" and _THIRD_PERSON.search(joined) and not text.first_person(words or lemmas):
-        return ""  # someone else's story, nobody in the first person
-    if (_ABOUT.search(joined) or _JOKE.search(raw)) and not _NOW.search(joined):
-        return ""
-    return kind
+    return next((kind for kind, rule in _RULES if rule.search(cleaned) or rule.search(cleaned_plain)), "")
+
+
+def ruled(message: str, reading: text.Reading) -> tuple[str, str]:
+    """(the rule's kind or "", the distance marker or "") of one read message."""
+    _, words, lemmas = reading
+    kind = rule_kind(lemmas, message, words)
+    return kind, distance(message, words, lemmas, kind) if kind else ""
 
 
 def thresholds() -> dict:
@@ -449,12 +497,15 @@ def assess(
         return CrisisVerdict()
     limits = thresholds()
     score = model.load("crisis").probability(model.features(words, lemmas, folded)) if use_model else 1.0
-    # The rules only decide between tiers once the model does not read it as harmless (cheap path).
-    kind = rule_kind(lemmas, message, words) if use_rules and score >= limits["veto"] else ""
-    if kind:
+    # A rule only counts once the model does not read the text as harmless (and it is the slow part).
+    consult = use_rules and score >= limits["veto"]
+    kind, far = ruled(message, (folded, words, lemmas)) if consult else ("", "")
+    if not use_model:  # the rules alone (ablation): a hit counts unless it is talk about the topic
+        return CrisisVerdict(LIKELY, kind, score) if kind and not far else CrisisVerdict()
+    if kind and not far and score >= limits["veto"]:
         return CrisisVerdict(LIKELY, kind, score)
-    if not use_model:
-        return CrisisVerdict()
+    if kind and far and score >= limits["distant"]:
+        return CrisisVerdict(LIKELY if score >= limits["likely"] else POSSIBLE, kind, score)
     if score >= limits["likely"]:
         return CrisisVerdict(LIKELY, "model", score)
     if score >= limits["possible"]:

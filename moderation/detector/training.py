@@ -18,7 +18,7 @@ from moderation.detector import corpus, crisis, model, text, toxicity
 
 # The most false positives (share of negatives) a tier may cost while recall is maximised;
 # ordinary chat lines (pain shared, small talk) may almost never open a step or hold a message.
-CRISIS_MAX_FP = 0.12
+CRISIS_MAX_FP = 0.05
 CRISIS_MAX_ORDINARY_FP = 0.03
 TOXIC_MAX_FP = 0.05
 TOXIC_MAX_ORDINARY_FP = 0.005
@@ -33,9 +33,10 @@ def _features(rows: list[corpus.Row]) -> list[np.ndarray]:
     return out
 
 
-def _ruled(row: corpus.Row) -> bool:
-    _, words, lemmas = text.read(row.text)
-    return bool(crisis.rule_kind(lemmas, row.text, words))
+def _ruled(row: corpus.Row) -> tuple[bool, bool]:
+    """(a rule names it, the message reads as talk about the topic)."""
+    kind, far = crisis.ruled(row.text, text.read(row.text))
+    return bool(kind), bool(far)
 
 
 def _fit(rows: list[corpus.Row], positive: str) -> model.LinearModel:
@@ -71,20 +72,30 @@ def train_crisis() -> dict:
     scores = _out_of_fold(rows, "crisis")
     y = np.array([r.label == "crisis" for r in rows])
     ordinary = np.array([r.kind == "ordinary" for r in rows])
-    ruled = np.array([_ruled(r) for r in rows])
-    best = (-1.0, 0.3, 0.9)
-    for veto, possible in itertools.product(np.arange(0.05, 0.8, 0.05), np.arange(0.3, 0.96, 0.05)):
-        flagged = (ruled & (scores >= veto)) | (scores >= possible)
+    ruled, far = np.array([_ruled(r) for r in rows]).T
+    limits = choose_crisis_limits(scores, y, ordinary, ruled & ~far, ruled & far)
+    model.save(_fit(rows, "crisis"), "crisis", meta=limits)
+    model.load.cache_clear()
+    model.meta.cache_clear()
+    return limits
+
+
+def choose_crisis_limits(scores, y, ordinary, near, far) -> dict:
+    """The thresholds that catch the most crisis messages within the false-positive budget."""
+    best = (-1.0, 0.3, 0.9, 0.9)
+    grid = np.arange(0.05, 0.96, 0.05)
+    for veto, distant, possible in itertools.product(grid, grid, grid):
+        if distant < veto:
+            continue
+        flagged = (near & (scores >= veto)) | (far & (scores >= distant)) | (scores >= possible)
         ordinary_fp = (flagged & ordinary).sum() / max(ordinary.sum(), 1)
         if (flagged & ~y).sum() / (~y).sum() <= CRISIS_MAX_FP and ordinary_fp <= CRISIS_MAX_ORDINARY_FP:
             recall = (flagged & y).sum() / y.sum()
             if recall > best[0]:
-                best = (recall, veto, possible)
-    limits = {"veto": round(float(best[1]), 2), "possible": round(float(best[2]), 2)}
+                best = (recall, veto, distant, possible)
+    limits = {"veto": best[1], "distant": best[2], "possible": best[3]}
+    limits = {k: round(float(v), 2) for k, v in limits.items()}
     limits["likely"] = round(max(0.85, limits["possible"] + 0.15), 2)
-    model.save(_fit(rows, "crisis"), "crisis", meta=limits)
-    model.load.cache_clear()
-    model.meta.cache_clear()
     return {"out_of_fold_recall": round(float(best[0]), 3), **limits}
 
 

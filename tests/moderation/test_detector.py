@@ -59,6 +59,23 @@ def test_idioms_and_small_talk_are_not_a_crisis(message):
     assert not detector.crisis_assess(message).likely
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "когда-то я резала руки, уже много лет чисто",  # one's own past, recovered
+        "в сериале героиня выпила таблетки, а потом всё хорошо закончилось",  # media
+        "не волнуйся, я не собираюсь ничего с собой делать",  # a reassurance
+        "мой одноклассник в школе пытался повеситься",  # someone else's story
+    ],
+)
+def test_talk_about_the_topic_at_a_distance_alerts_nobody(message):
+    assert not detector.crisis_assess(message).likely
+
+
+def test_a_past_mentioned_beside_a_now_is_still_a_crisis():
+    assert detector.crisis_assess("раньше резалась, а сегодня опять порезалась").likely
+
+
 def test_the_checked_in_weights_are_what_the_corpus_trains():
     """Changing the corpus without `manage.py detector_train` fails here, not in production."""
     fitted = training._fit(training.training_rows(corpus.crisis_rows), "crisis")
