@@ -5,8 +5,9 @@ Onboarding steps and profile edits are in `accounts.onboarding`."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from accounts.models import LaterTopic, LonelinessCheck, Member, MemberTopic, Preferences, Topic
@@ -22,26 +23,71 @@ ERASE_CONFIRM_TTL = dt.timedelta(minutes=15)
 SEEN_PRECISION = dt.timedelta(minutes=1)
 
 
-@transaction.atomic
+# Not @transaction.atomic: one statement is atomic by itself, and a block would add BEGIN/COMMIT
+# (or SAVEPOINT/RELEASE inside a caller's transaction): three round trips where one does.
 def member_touch(*, tg_id: int) -> Member:
     """The member writing to the bot (created on first contact); marks them seen and reachable."""
     now = clock.now()
-    member = Member.objects.filter(tg_id=tg_id).first()
-    if member is None:
-        try:
-            with transaction.atomic():
-                member = Member.objects.create(
-                    tg_id=tg_id, ref=pseudonymous_ref(tg_id), created_at=now, last_seen_at=now
-                )
-                Preferences.objects.create(member=member)
-        except IntegrityError:  # the same member's other update created it a moment ago
-            member = Member.objects.get(tg_id=tg_id)
-        return member
-    stale = member.last_seen_at is None or now - member.last_seen_at > SEEN_PRECISION
-    if stale or member.unreachable_since is not None:
-        Member.objects.filter(pk=member.pk).update(last_seen_at=now, unreachable_since=None)
-        member.last_seen_at, member.unreachable_since = now, None
+    params = _touch_params(tg_id, now)
+    member = next(iter(Member.objects.raw(_touch_sql(), params)), None)
+    if member is None:  # the same member's other update created it a moment ago (after our snapshot)
+        member = Member.objects.get(tg_id=tg_id)
     return member
+
+
+@functools.cache
+def _touch_sql() -> str:
+    """One statement: the row as it is when fresh; updated when stale or unreachable (≤ 1 write
+    a minute); created with its Preferences on first contact. Nothing is locked for a fresh row."""
+    quote = connection.ops.quote_name
+    member, prefs = Member._meta, Preferences._meta
+    columns = ", ".join(quote(f.column) for f in member.concrete_fields)
+    new = [f for f in member.concrete_fields if not f.primary_key]
+    pref_fields = [f for f in prefs.concrete_fields if not f.primary_key and f.name != "member"]
+    m, p = quote(member.db_table), quote(prefs.db_table)
+    tg_id, seen, unreachable = (quote(member.get_field(n).column) for n in _TOUCHED)
+    pk, pref_member = quote(member.pk.column), quote(prefs.get_field("member").column)
+    stale = f"({seen} IS NULL OR {seen} < %(stale_before)s OR {unreachable} IS NOT NULL)"
+    return f"""
+        WITH cur AS (SELECT {columns} FROM {m} WHERE {tg_id} = %(tg_id)s),
+        upd AS (
+            UPDATE {m} SET {seen} = %(now)s, {unreachable} = NULL WHERE {tg_id} = %(tg_id)s AND {stale}
+            RETURNING {columns}
+        ),
+        ins AS (
+            INSERT INTO {m} ({", ".join(quote(f.column) for f in new)})
+            SELECT {", ".join(_cast(f, "m") for f in new)} WHERE NOT EXISTS (SELECT FROM cur)
+            ON CONFLICT DO NOTHING
+            RETURNING {columns}
+        ),
+        prefs AS (
+            INSERT INTO {p} ({pref_member}, {", ".join(quote(f.column) for f in pref_fields)})
+            SELECT {pk}, {", ".join(_cast(f, "p") for f in pref_fields)} FROM ins
+        )
+        SELECT * FROM upd
+        UNION ALL SELECT * FROM ins
+        UNION ALL SELECT * FROM cur WHERE NOT EXISTS (SELECT FROM upd)
+    """
+
+
+_TOUCHED = ("tg_id", "last_seen_at", "unreachable_since")
+
+
+def _cast(field, prefix: str) -> str:
+    # Parameters in a SELECT list have no column to take their type from: each says its own.
+    return f"CAST(%({prefix}_{field.attname})s AS {field.cast_db_type(connection)})"
+
+
+def _touch_params(tg_id: int, now: dt.datetime) -> dict:
+    member = Member(tg_id=tg_id, ref=pseudonymous_ref(tg_id), created_at=now, last_seen_at=now)
+    prefs = Preferences(member=member)
+    params = {"tg_id": tg_id, "now": now, "stale_before": now - SEEN_PRECISION}
+    for prefix, obj in (("m", member), ("p", prefs)):
+        for field in obj._meta.concrete_fields:
+            if not field.primary_key and field.name != "member":
+                value = field.get_db_prep_save(field.pre_save(obj, True), connection)
+                params[f"{prefix}_{field.attname}"] = value
+    return params
 
 
 async def member_seen_talking(*, tg_id: int) -> bool:
