@@ -90,6 +90,9 @@ class ChatSession(models.Model):
     def partner_of(self, member):
         return self.member_b if member.pk == self.member_a_id else self.member_a
 
+    def partner_id_of(self, member_id: int) -> int:
+        return self.member_b_id if member_id == self.member_a_id else self.member_a_id
+
     def side_of(self, member) -> str:
         return "a" if member.pk == self.member_a_id else "b"
 

@@ -62,7 +62,7 @@ def reconnect_request(*, session_id: int, member_id: int) -> ReconnectOutcome:
     session = _ended_session_of(session_id, member_id)
     if session is None:
         return ReconnectOutcome("stale")
-    partner_id = session.member_b_id if member_id == session.member_a_id else session.member_a_id
+    partner_id = session.partner_id_of(member_id)
     if session.ended_at < now - RECONNECT_WINDOW:
         return ReconnectOutcome("too_late")
     partner = Member.objects.get(pk=partner_id)

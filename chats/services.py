@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
+import django_rq
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -199,7 +201,7 @@ def rating_set(*, session_id: int, member_id: int, score: int) -> str:
         return "stale"
     if Rating.objects.filter(session=session, rater_id=member_id).exists():
         return "already"
-    rated_id = session.member_b_id if member_id == session.member_a_id else session.member_a_id
+    rated_id = session.partner_id_of(member_id)
     Rating.objects.create(session=session, rater_id=member_id, rated_id=rated_id, score=score)
     rated = Member.objects.select_for_update().get(pk=rated_id)
     scores = list(Rating.objects.filter(rated_id=rated_id).values_list("score", flat=True))
@@ -274,17 +276,19 @@ def sessions_sweep() -> list[Notice]:
 
 def member_erased(member: Member) -> None:
     """Erasure hook: end the active session and tell the partner neutrally (from a job)."""
-    import dataclasses
-
-    import django_rq
-
     outcomes.member_erased(member)
     session = _active_session_for(member.pk, lock=True)
     if session is None:
         return
     notices = _end(session, by_member_id=member.pk, reason=ChatSession.EndReason.DELETED, now=clock.now())
-    payload = [dataclasses.asdict(n) for n in notices if n.member_id != member.pk]
-    transaction.on_commit(lambda: django_rq.get_queue("telegram").enqueue("chats.tasks.notify", payload))
+    notices_deliver_on_commit([n for n in notices if n.member_id != member.pk])
+
+
+def notices_deliver_on_commit(notices: list[Notice]) -> None:
+    """Send the endings decided in a transaction from a job, once it commits (staff and erasure)."""
+    if notices:
+        payload = [dataclasses.asdict(n) for n in notices]
+        transaction.on_commit(lambda: django_rq.get_queue("telegram").enqueue("chats.tasks.notify", payload))
 
 
 @transaction.atomic

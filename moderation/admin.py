@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from core import clock
 from core.admin_filters import DateRangeFilter
 from core.roles import is_moderator, moderator_users
-from moderation import selectors, services
+from moderation import cases, sanctions, selectors
 from moderation.forms import MEASURES, SanctionForm, initial_reason
 from moderation.models import (
     AlertChat,
@@ -74,7 +74,7 @@ def audit(request, obj, message: str) -> None:
 def _closed(case, *, by, dismiss: bool = False) -> bool:
     if case.status not in ("new", "in_review"):
         return False  # already closed: a second click changes nothing
-    services.case_close(case=case, by=by, dismiss=dismiss)
+    cases.case_close(case=case, by=by, dismiss=dismiss)
     return True
 
 
@@ -100,7 +100,7 @@ class TriageMixin:
     @admin.action(description="Взять себе", permissions=["change"])
     def take(self, request, queryset):
         self._move(
-            request, queryset, lambda case: services.case_take(case=case, by=request.user), "Взято в работу"
+            request, queryset, lambda case: cases.case_take(case=case, by=request.user), "Взято в работу"
         )
 
     @admin.action(description="Решено", permissions=["change"])
@@ -288,7 +288,7 @@ class SanctionAdmin(admin.ModelAdmin):
         if initial.get("choice") not in dict(MEASURES):  # a link may name the measure (lift)
             initial.pop("choice", None)
             if "member" in initial:
-                initial["choice"] = services.escalation_for(int(initial["member"]))
+                initial["choice"] = sanctions.escalation_for(int(initial["member"]))
         if "choice" in initial:
             reasons = selectors.sanction_reasons(case_reason=self._case_reason(request))
             initial |= initial_reason(reasons, initial["choice"])
@@ -297,7 +297,7 @@ class SanctionAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return
-        sanction = services.sanction_apply(
+        sanction = sanctions.sanction_apply(
             member_id=form.cleaned_data["member"].pk,
             choice=form.cleaned_data["choice"],
             reason=form.cleaned_data["reason"],
@@ -306,7 +306,7 @@ class SanctionAdmin(admin.ModelAdmin):
             flag=form.cleaned_data.get("flag"),
         )
         obj.pk = sanction.pk
-        suggestion = dict(MEASURES)[services.escalation_for(sanction.member_id)]
+        suggestion = dict(MEASURES)[sanctions.escalation_for(sanction.member_id)]
         messages.info(request, f"Участник будет уведомлён. Следующая мера по истории: {suggestion.lower()}.")
 
     def has_delete_permission(self, request, obj=None):
@@ -356,7 +356,7 @@ class AppealForm(forms.ModelForm):
 
     def clean_decision(self):
         decision = self.cleaned_data.get("decision")
-        if decision and not services.appeal_decidable_by(self.instance, self.request.user):
+        if decision and not sanctions.appeal_decidable_by(self.instance, self.request.user):
             raise forms.ValidationError("Обжалование решает другой модератор, не тот, кто применил меру.")
         return decision
 
@@ -396,7 +396,7 @@ class AppealAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         decision = form.cleaned_data.get("decision")
         if decision:
-            services.appeal_decide(
+            sanctions.appeal_decide(
                 appeal_id=obj.pk,
                 overturn=decision == "overturn",
                 note=form.cleaned_data.get("decision_note", ""),

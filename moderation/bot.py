@@ -14,7 +14,7 @@ from core.db import db_call
 from core.messaging import button, edit_tapped, render, send, tapped_markup
 from core.pseudonym import pseudonymous_ref
 from core.redis import aconnection
-from moderation import crisis, detector, keyboards, metrics, selectors, services
+from moderation import crisis, detector, keyboards, metrics, sanctions, selectors, services
 from moderation.models import CrisisStep, Report
 
 log = structlog.get_logger(__name__)
@@ -243,7 +243,7 @@ def _appeal_markup(sanction_id: int) -> InlineKeyboardMarkup | None:
     )
 
 
-async def _send_mute(bot, chat_id: int, notice: services.MuteNotice | None, template: str) -> None:
+async def _send_mute(bot, chat_id: int, notice: sanctions.MuteNotice | None, template: str) -> None:
     if notice is None:
         return
     await send(
@@ -258,7 +258,7 @@ async def _send_mute(bot, chat_id: int, notice: services.MuteNotice | None, temp
 async def _strike(member_id: int) -> int:
     """Count a blocked message in a 10-minute window (the one rate limiter's counter)."""
     return await ratelimit.hit(
-        f"moderation:strikes:{member_id}", seconds=int(services.TOXIC_WINDOW.total_seconds())
+        f"moderation:strikes:{member_id}", seconds=int(sanctions.TOXIC_WINDOW.total_seconds())
     )
 
 
@@ -266,16 +266,16 @@ async def safety_check(outgoing: chats_hooks.Outgoing) -> bool:
     """Before a chat message is relayed: mutes hold, toxic messages stay, crisis gets help."""
     bot, chat_id = outgoing.bot, outgoing.chat_id
     if outgoing.muted_until is not None and outgoing.muted_until > clock.now():
-        notice = await db_call(services.mute_notice, member_id=outgoing.member_id)
+        notice = await db_call(sanctions.mute_notice, member_id=outgoing.member_id)
         await _send_mute(bot, chat_id, notice, "moderation/muted")
         return False
     verdict = detector.assess(outgoing.text)
     if verdict.is_toxic:
         metrics.filter_blocked_total.inc()
         strikes = await _strike(outgoing.member_id or outgoing.tg_id)
-        if outgoing.member_id is not None and strikes >= services.TOXIC_LIMIT:
+        if outgoing.member_id is not None and strikes >= sanctions.TOXIC_LIMIT:
             notice = await db_call(
-                services.toxic_mute,
+                sanctions.toxic_mute,
                 member_id=outgoing.member_id,
                 session_id=outgoing.session_id,
                 categories=sorted(verdict.toxic),
@@ -283,7 +283,7 @@ async def safety_check(outgoing: chats_hooks.Outgoing) -> bool:
             await _send_mute(bot, chat_id, notice, "moderation/muted_auto")
         else:
             await send(
-                bot, chat_id, "moderation/toxic_held", {"left": max(services.TOXIC_LIMIT - strikes, 1)}
+                bot, chat_id, "moderation/toxic_held", {"left": max(sanctions.TOXIC_LIMIT - strikes, 1)}
             )
         return False
     if verdict.crisis.any and outgoing.member_id is not None:
@@ -356,7 +356,7 @@ async def crisis_button(
 
 async def appeal_button(update: Update, context: ContextTypes.DEFAULT_TYPE, sanction_id: int) -> None:
     query = update.callback_query
-    outcome = await db_call(services.appeal_start, tg_id=update.effective_user.id, sanction_id=sanction_id)
+    outcome = await db_call(sanctions.appeal_start, tg_id=update.effective_user.id, sanction_id=sanction_id)
     if outcome.reason != "ask":
         await query.answer(render(f"moderation/appeal_{outcome.reason}"))
         return
@@ -407,7 +407,7 @@ async def on_awaited(update: Update, context: ContextTypes.DEFAULT_TYPE, member)
         await send(context.bot, chat_id, "moderation/appeal_need_text")
         return
     outcome = await db_call(
-        services.appeal_create,
+        sanctions.appeal_create,
         member_id=member.pk,
         sanction_id=int(member.awaiting_context.get("sanction_id", 0)),
         text=text,

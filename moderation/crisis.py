@@ -12,7 +12,7 @@ from django.db import transaction
 from accounts.models import Member
 from chats.models import ChatSession
 from core import clock
-from moderation import services
+from moderation import flags
 from moderation.models import CrisisStep
 
 
@@ -25,7 +25,7 @@ def crisis_step_open(
     waiting = CrisisStep.objects.filter(member_id=member_id, session_id=session_id, choice="")
     if session_id is not None and waiting.filter(tier__in=[tier, CrisisStep.Tier.LIKELY]).exists():
         if tier == CrisisStep.Tier.LIKELY:
-            services.crisis_flag(member_id=member_id, session_id=session_id)
+            flags.crisis_flag(member_id=member_id, session_id=session_id)
         return None
     answered = CrisisStep.objects.filter(member_id=member_id, session_id=session_id).exclude(choice="")
     if session_id is not None and tier == CrisisStep.Tier.POSSIBLE and answered.exists():
@@ -34,7 +34,7 @@ def crisis_step_open(
         member_id=member_id, session_id=session_id, tier=tier, rule=rule[:20], shown_at=clock.now()
     )
     if tier == CrisisStep.Tier.LIKELY:
-        services.crisis_flag(member_id=member_id, session_id=session_id)
+        flags.crisis_flag(member_id=member_id, session_id=session_id)
     return step
 
 

@@ -10,7 +10,7 @@ from django import forms
 
 from core.roles import mark_reauthenticated, recently_authenticated
 from moderation.models import Sanction, SanctionReason
-from moderation.services import SANCTION_DURATIONS
+from moderation.sanctions import SANCTION_DURATIONS
 
 MEASURES = [
     ("warn", "Предупреждение"),

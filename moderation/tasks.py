@@ -9,7 +9,6 @@ import django_rq
 import structlog
 from django.conf import settings
 from django.urls import reverse
-from rq import Retry
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
@@ -18,11 +17,8 @@ from core import clock
 from core.messaging import render, retry_after_seconds, send
 from moderation import crisis, metrics
 from moderation.models import AlertChat, Appeal, Report, SafetyFlag, Sanction
-from moderation.services import EVIDENCE_KEEP  # noqa: F401 - kept here for callers
 
 log = structlog.get_logger(__name__)
-# A job whose worker died (kill -9, OOM) is found abandoned by rq and run again.
-ALERT_RETRY = Retry(max=3, interval=[10, 60, 300])
 
 _MODELS = {"report": Report, "flag": SafetyFlag, "appeal": Appeal, "mute": Sanction}
 
@@ -56,7 +52,7 @@ def alert_moderators(kind: str, object_id: int) -> int:
     mute or an appeal.
 
     At least once, never lost: alerted_at is set after the chats were told, so a worker killed
-    mid-job (the job is retried, see ALERT_RETRY) tells them again rather than not at all; a
+    mid-job (the job is retried, see flags.ALERT_RETRY) tells them again rather than not at all; a
     finished alert is not repeated. A flood answer puts the alert back for later.
     """
     chats = list(AlertChat.objects.filter(is_active=True).values_list("chat_id", flat=True))

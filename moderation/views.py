@@ -22,7 +22,7 @@ from django.urls import reverse
 
 from core import clock
 from core.roles import is_moderator
-from moderation import exports, kpis, outcomes, selectors, services
+from moderation import cases, exports, kpis, outcomes, sanctions, selectors
 from moderation.admin import age_badge, audit, readable_details
 from moderation.forms import CaseForm, initial_reason
 from moderation.models import Appeal, Report, SafetyFlag
@@ -295,10 +295,10 @@ def case(request, kind: str, pk: int):
     obj = get_object_or_404(model, pk=pk)
     member = obj.reported if kind == "report" else obj.member
     # Prefilled by history (the measure) and by what the case is about (the reason).
-    measure = services.escalation_for(member.pk)
+    measure = sanctions.escalation_for(member.pk)
     reasons = selectors.sanction_reasons(
         case_reason=obj.reason if kind == "report" else obj.kind,
-        kind=services.SANCTION_DURATIONS[measure][0],
+        kind=sanctions.SANCTION_DURATIONS[measure][0],
     )
     initial = {"measure": measure, **initial_reason(reasons, measure)}
     form = CaseForm(request.POST or None, request=request, reasons=reasons, initial=initial)
@@ -336,14 +336,14 @@ def _act(request, kind: str, obj, data: dict):
     action = data["action"]
     here = reverse("moderation-case", args=[kind, obj.pk])
     if action == "take":
-        if services.case_take(case=obj, by=request.user, take_over=data.get("take_over")):
+        if cases.case_take(case=obj, by=request.user, take_over=data.get("take_over")):
             audit(request, obj, "Взято в работу")
             return HttpResponseRedirect(here)
         messages.warning(request, f"Этот случай уже взял {obj.assignee}. Забрать себе? Нажмите «Забрать».")
         return None
     if action == "measure" and not request.user.has_perm("moderation.add_sanction"):
         raise PermissionDenied
-    sanction = services.case_close(
+    sanction = cases.case_close(
         case=obj,
         by=request.user,
         dismiss=action == "dismiss",

@@ -55,7 +55,7 @@ def tip_eligibility(*, member_id: int, session_id: int | None = None) -> Eligibi
         )
     if session is None:
         return Eligibility(False, "no_session")
-    partner_id = session.member_b_id if session.member_a_id == member_id else session.member_a_id
+    partner_id = session.partner_id_of(member_id)
     if partner_id == member_id:
         return Eligibility(False, "no_session")
     if session.status != ChatSession.Status.ACTIVE and (

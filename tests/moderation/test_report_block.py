@@ -8,7 +8,7 @@ from chats.models import ChatSession
 from core import clock
 from matching import rounds
 from matching.models import Match, Proposal, SearchRequest
-from moderation import services as moderation_services
+from moderation import cases
 from moderation.models import Block, Report
 from tests import updates
 from tests.accounts.factories import MemberFactory
@@ -121,7 +121,7 @@ async def test_a_reported_pair_is_never_proposed_again_unless_the_report_is_dism
     @sync_to_async
     def moderator_decides():
         moderator = User.objects.create_user("mod", password="pw", is_staff=True)
-        moderation_services.case_close(case=Report.objects.get(), by=moderator, dismiss=decision == "dismiss")
+        cases.case_close(case=Report.objects.get(), by=moderator, dismiss=decision == "dismiss")
 
     await moderator_decides()
     assert await both_search_a_month_later(session) == proposed

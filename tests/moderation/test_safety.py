@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 from accounts.models import Member
 from core import clock
 from core.db import db_call
-from moderation import services, tasks
+from moderation import sanctions, services, tasks
 from moderation.models import AlertChat, Appeal, Report, SafetyFlag, Sanction
 from tests import updates
 from tests.accounts.factories import MemberFactory
@@ -75,12 +75,12 @@ async def test_moderators_are_paged_on_an_automatic_mute_once_per_member_per_hou
     assert str(ANNA) not in alerts[0].text and "Анна" not in alerts[0].text and "нахуй" not in alerts[0].text
     # A second automatic mute of the same member within the hour is on record but pages nobody.
     anna = await Member.objects.aget(tg_id=ANNA)
-    await db_call(services.toxic_mute, member_id=anna.pk, session_id=session.pk, categories=["insult"])
+    await db_call(sanctions.toxic_mute, member_id=anna.pk, session_id=session.pk, categories=["insult"])
     await arun_jobs()
     assert await Sanction.objects.acount() == 2 and len(telegram.messages_to(MODERATORS)) == 1
     # An hour later the next one pages again.
     clock.advance(dt.timedelta(hours=1, minutes=1))
-    await db_call(services.toxic_mute, member_id=anna.pk, session_id=session.pk, categories=["insult"])
+    await db_call(sanctions.toxic_mute, member_id=anna.pk, session_id=session.pk, categories=["insult"])
     await arun_jobs()
     assert len(telegram.messages_to(MODERATORS)) == 2
 
@@ -142,7 +142,7 @@ def test_evidence_is_purged_after_90_days(db):
     anna, boris = MemberFactory(), MemberFactory()
     report = Report.objects.create(
         reporter=anna, reported=boris, reason="abuse", evidence_text="…", evidence_kind="text",
-        evidence_purge_at=clock.now() + tasks.EVIDENCE_KEEP,
+        evidence_purge_at=clock.now() + services.EVIDENCE_KEEP,
     )  # fmt: skip
     clock.advance(dt.timedelta(days=89))
     assert tasks.evidence_purge() == 0

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from moderation.forms import MEASURES
 from moderation.models import Report, SafetyFlag, Sanction, SanctionReason
-from moderation.services import SANCTION_DURATIONS
+from moderation.sanctions import SANCTION_DURATIONS
 from tests.accounts.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
