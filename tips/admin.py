@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from core.roles import is_moderator
-from tips import services
+from tips import reconcile, services, support
 from tips.models import Mismatch, SupportTicket, Tip, TipSettings
 
 STATUS_COLOURS = {
@@ -253,7 +253,7 @@ class SupportTicketAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if "answer" in form.changed_data and obj.answer.strip():
-            services.ticket_answer(ticket_id=obj.pk, answer=obj.answer, staff_id=request.user.pk)
+            support.ticket_answer(ticket_id=obj.pk, answer=obj.answer, staff_id=request.user.pk)
             self.message_user(request, "Ответ отправляется участнику в боте.")
 
     @admin.action(description="Закрыть обращения", permissions=["change"])
@@ -321,7 +321,7 @@ class MismatchAdmin(admin.ModelAdmin):
 
     @admin.action(description="Отметить разобранными", permissions=["change"])
     def resolve(self, request, queryset):
-        count = services.mismatches_resolve(
+        count = reconcile.mismatches_resolve(
             mismatch_ids=list(queryset.values_list("pk", flat=True)), staff_id=request.user.pk
         )
         self.message_user(request, f"Разобрано: {count}")

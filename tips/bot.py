@@ -19,7 +19,7 @@ from core.db import db_call
 from core.messaging import call_telegram, render, send
 from core.pseudonym import pseudonymous_ref
 from core.ratelimit import allow
-from tips import keyboards, metrics, services, tasks
+from tips import keyboards, metrics, services, support, tasks
 from tips.models import Tip
 
 INVOICES_PER_MINUTE = 6
@@ -116,7 +116,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             context.bot, chat_id, "tips/ask_amount", {"limits": offer.limits}, reply_markup=keyboards.cancel()
         )
     elif action == "cancel":
-        cancelled = await db_call(services.tips_awaiting_cancel, tg_id=tg_id)
+        cancelled = await db_call(support.tips_awaiting_cancel, tg_id=tg_id)
         await query.answer()
         if cancelled:
             await send(context.bot, chat_id, "tips/cancelled")
@@ -132,7 +132,7 @@ async def on_input(update: Update, context: ContextTypes.DEFAULT_TYPE, member) -
         if not text:
             await send(bot, chat_id, "tips/support_need_text", reply_markup=keyboards.cancel())
             return
-        ticket = await db_call(services.ticket_open, tg_id=update.effective_user.id, text=text)
+        ticket = await db_call(support.ticket_open, tg_id=update.effective_user.id, text=text)
         await send(bot, chat_id, "tips/support_opened", {"ticket_id": ticket.pk})
         return
     amount = services.parse_amount(text)
@@ -149,10 +149,10 @@ async def paysupport(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     chat_id, tg_id = update.effective_chat.id, update.effective_user.id
     text = " ".join(context.args or []).strip()
     if text:
-        ticket = await db_call(services.ticket_open, tg_id=tg_id, text=text)
+        ticket = await db_call(support.ticket_open, tg_id=tg_id, text=text)
         await send(context.bot, chat_id, "tips/support_opened", {"ticket_id": ticket.pk})
         return
-    payments = await db_call(services.support_start, tg_id=tg_id)
+    payments = await db_call(support.support_start, tg_id=tg_id)
     await send(
         context.bot, chat_id, "tips/support_ask", {"payments": payments}, reply_markup=keyboards.cancel()
     )

@@ -1,13 +1,13 @@
-"""Writes of the tips app: invoices, pre-checkout, crediting, refunds, support tickets, reconciliation."""
+"""Writes of the tips app: the offer, invoices, pre-checkout, crediting and refunds (support tickets
+in support.py, reconciliation with Telegram in reconcile.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import structlog
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 
 from accounts.models import Member
 from accounts.onboarding import awaiting_clear, awaiting_set
@@ -16,12 +16,12 @@ from core import clock
 from tips import payload as tip_payload
 from tips import selectors
 from tips.models import Mismatch, SupportTicket, Tip, TipSettings
+from tips.reconcile import mismatch_note
 
 log = structlog.get_logger(__name__)
 
 PRESETS = (5, 10, 25, 50)
 INVOICE_REUSE = dt.timedelta(hours=1)
-SUPPORT_TEXT_MAX = 2000
 
 
 class Refusal(Exception):
@@ -199,7 +199,7 @@ def tip_credit(*, tg_id: int, payload: str, amount: int, charge_id: str) -> Cred
             .first()
         )
     if tip is None or tip.payer.tg_id != tg_id:
-        _mismatch_note(Mismatch.Kind.UNKNOWN_PAYLOAD, charge_id, telegram_amount=amount)
+        mismatch_note(Mismatch.Kind.UNKNOWN_PAYLOAD, charge_id, telegram_amount=amount)
         log.warning("tips.payment_unknown_payload")
         return Credit(False, unknown=True)
     if Tip.objects.filter(telegram_payment_charge_id=charge_id).exists():
@@ -248,7 +248,7 @@ def tip_refund_record(*, charge_id: str, source: str, staff_id: int | None = Non
         .first()
     )
     if tip is None:
-        _mismatch_note(Mismatch.Kind.REFUND_NOT_RECORDED, charge_id)
+        mismatch_note(Mismatch.Kind.REFUND_NOT_RECORDED, charge_id)
         return Refund(False)
     if tip.status == Tip.Status.REFUNDED:
         return Refund(False, tip.pk)
@@ -287,159 +287,6 @@ def tip_refund_failed(*, tip_id: int, error: str) -> None:
     Tip.objects.filter(pk=tip_id).update(refund_error=error[:200])
 
 
-# -- /paysupport --------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def support_start(*, tg_id: int) -> list[Tip]:
-    """/paysupport: the member's next message is their request; returns their last payments."""
-    member = member_touch(tg_id=tg_id)
-    awaiting_set(member_id=member.pk, what="tips:support")
-    return selectors.recent_payments(member_id=member.pk)
-
-
-@transaction.atomic
-def ticket_open(*, tg_id: int, text: str) -> SupportTicket:
-    member = member_touch(tg_id=tg_id)
-    if member.awaiting.startswith("tips:"):
-        awaiting_clear(member_id=member.pk)
-    ticket = SupportTicket.objects.create(member=member, text=text.strip()[:SUPPORT_TEXT_MAX])
-    ticket.tips.set(selectors.recent_payments(member_id=member.pk))
-    return ticket
-
-
-@transaction.atomic
-def tips_awaiting_cancel(*, tg_id: int) -> bool:
-    member = member_touch(tg_id=tg_id)
-    if not member.awaiting.startswith("tips:"):
-        return False
-    awaiting_clear(member_id=member.pk)
-    return True
-
-
-@transaction.atomic
-def ticket_answer(*, ticket_id: int, answer: str, staff_id: int | None) -> None:
-    """A moderator answered: store it and have a job deliver it to the member."""
-    import django_rq
-
-    SupportTicket.objects.filter(pk=ticket_id).update(
-        answer=answer.strip(),
-        answered_by_id=staff_id,
-        answered_at=clock.now(),
-        answer_sent_at=None,
-        status=SupportTicket.Status.ANSWERED,
-    )
-    transaction.on_commit(
-        lambda: django_rq.get_queue("telegram").enqueue("tips.tasks.ticket_answer_send", ticket_id)
-    )
-
-
-@transaction.atomic
-def ticket_answer_delivered(*, ticket_id: int) -> None:
-    SupportTicket.objects.filter(pk=ticket_id).update(answer_sent_at=clock.now())
-
-
 def member_erased(member: Member) -> None:
     """Erasure hook: the member's own words in support tickets go; the tickets stay as records."""
     SupportTicket.objects.filter(member=member).update(text="", answer="")
-
-
-# -- reconciliation -----------------------------------------------------------------------------
-
-
-def _mismatch_note(
-    kind: str, charge_id: str, *, tip: Tip | None = None, telegram_amount=None, our_amount=None
-):
-    now = clock.now()
-    Mismatch.objects.update_or_create(
-        kind=kind,
-        telegram_payment_charge_id=charge_id,
-        defaults={
-            "tip": tip,
-            "telegram_amount": telegram_amount,
-            "our_amount": our_amount,
-            "last_seen_at": now,
-        },
-        create_defaults={
-            "tip": tip,
-            "telegram_amount": telegram_amount,
-            "our_amount": our_amount,
-            "detected_at": now,
-            "last_seen_at": now,
-        },
-    )
-
-
-@dataclass
-class Reconciliation:
-    checked_transactions: int = 0
-    checked_tips: int = 0
-    mismatches: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _user_partner(partner: dict | None) -> bool:
-    """A member paying an invoice of ours (or its refund), not paid media, gifts or transfers."""
-    return (
-        bool(partner)
-        and partner.get("type") == "user"
-        and partner.get("transaction_type", "invoice_payment") == "invoice_payment"
-    )
-
-
-@transaction.atomic
-def tips_reconcile(*, transactions: list[dict], since: dt.datetime, grace: dt.timedelta) -> Reconciliation:
-    """Compare Telegram's Stars transactions since `since` with our tips; note every difference.
-
-    Transactions younger than `grace` are skipped: their successful_payment may be in flight.
-    """
-    now = clock.now()
-    payments: dict[str, int] = {}
-    refunds: dict[str, int] = {}
-    for item in transactions:
-        when = dt.datetime.fromtimestamp(int(item.get("date", 0)), tz=dt.UTC)
-        if when < since or when > now - grace:
-            continue
-        amount = abs(int(item.get("amount", 0)))
-        if _user_partner(item.get("source")):
-            payments[str(item["id"])] = amount
-        elif _user_partner(item.get("receiver")):
-            refunds[str(item["id"])] = amount
-    result = Reconciliation(checked_transactions=len(payments) + len(refunds))
-
-    def note(kind, charge_id, **kwargs):
-        _mismatch_note(kind, charge_id, **kwargs)
-        result.mismatches.append((kind, charge_id))
-
-    tips = {
-        tip.telegram_payment_charge_id: tip
-        for tip in Tip.objects.filter(
-            Q(telegram_payment_charge_id__in=list(payments) + list(refunds))
-            | Q(paid_at__gte=since, paid_at__lte=now - grace)
-        ).exclude(telegram_payment_charge_id__isnull=True)
-    }
-    result.checked_tips = len(tips)
-    for charge_id, amount in payments.items():
-        tip = tips.get(charge_id)
-        if tip is None:
-            note(Mismatch.Kind.MISSING_TIP, charge_id, telegram_amount=amount)
-        elif tip.amount != amount:
-            note(Mismatch.Kind.AMOUNT, charge_id, tip=tip, telegram_amount=amount, our_amount=tip.amount)
-    for charge_id, amount in refunds.items():
-        tip = tips.get(charge_id)
-        if tip is None or tip.status != Tip.Status.REFUNDED:
-            note(Mismatch.Kind.REFUND_NOT_RECORDED, charge_id, tip=tip, telegram_amount=amount)
-    for charge_id, tip in tips.items():
-        if tip.paid_at is None or tip.paid_at < since or tip.paid_at > now - grace:
-            continue
-        if charge_id not in payments:
-            note(Mismatch.Kind.MISSING_IN_TELEGRAM, charge_id, tip=tip, our_amount=tip.amount)
-        elif tip.status == Tip.Status.REFUNDED and charge_id not in refunds:
-            note(Mismatch.Kind.REFUND_NOT_IN_TELEGRAM, charge_id, tip=tip, our_amount=tip.amount)
-    return result
-
-
-@transaction.atomic
-def mismatches_resolve(*, mismatch_ids: list[int], staff_id: int) -> int:
-    return Mismatch.objects.filter(pk__in=mismatch_ids, resolved_at__isnull=True).update(
-        resolved_at=clock.now(), resolved_by_id=staff_id
-    )

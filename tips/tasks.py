@@ -14,7 +14,7 @@ from telegram.warnings import PTBUserWarning
 from config.telegram import build_bot
 from core import clock
 from core.messaging import send
-from tips import metrics, services
+from tips import metrics, reconcile, services, support
 from tips.models import SupportTicket, Tip
 
 log = structlog.get_logger(__name__)
@@ -102,7 +102,7 @@ def ticket_answer_send(ticket_id: int) -> str:
         django_rq.get_queue("telegram").enqueue_in(_retry_in(exc), ticket_answer_send, ticket_id)
         return "retry later"
     if delivered:
-        services.ticket_answer_delivered(ticket_id=ticket_id)
+        support.ticket_answer_delivered(ticket_id=ticket_id)
         return "sent"
     return "unreachable"
 
@@ -129,7 +129,7 @@ async def star_transactions() -> list[dict]:
 def tips_reconcile(days: int = RECONCILE_DAYS) -> str:
     """Compare Telegram's Stars transactions with the tips table; mismatches are listed in admin."""
     transactions = asyncio.run(star_transactions())
-    result = services.tips_reconcile(
+    result = reconcile.tips_reconcile(
         transactions=transactions, since=clock.now() - dt.timedelta(days=days), grace=RECONCILE_GRACE
     )
     log.info(
