@@ -11,7 +11,7 @@ from rq import Retry
 
 from accounts.notices import deliver
 from config.telegram import build_bot
-from core import metrics
+from core import metrics, redis
 from core.db import db_call
 from matching import rounds, selectors, services
 
@@ -23,11 +23,21 @@ _SCHEDULED_KEY = "matching:round:scheduled"
 ROUND_RETRY = Retry(max=3, interval=[5, 30, 60])
 
 
+def _queue():
+    # The process's one Redis client: django_rq.get_queue alone would connect anew on every call.
+    return django_rq.get_queue("default", connection=redis.connection())
+
+
 def enqueue_round() -> None:
     """Ask for a round soon; a burst of /find asks for one round, not many."""
-    connection = django_rq.get_connection("default")
-    if connection.set(_SCHEDULED_KEY, "1", nx=True, ex=3):
-        django_rq.get_queue("default").enqueue(matching_round, retry=ROUND_RETRY)
+    if redis.connection().set(_SCHEDULED_KEY, "1", nx=True, ex=3):
+        _queue().enqueue(matching_round, retry=ROUND_RETRY)
+
+
+def _send_if_any(notices) -> None:
+    # Most rounds pair nobody new: no event loop, no Bot, no HTTP client for them.
+    if notices:
+        asyncio.run(_send(notices))
 
 
 async def _send(notices) -> None:
@@ -42,15 +52,15 @@ async def _send(notices) -> None:
 
 def matching_round() -> int:
     """Sweep deadlines, pair the queue, tell everyone; again in a few seconds while anyone waits."""
-    django_rq.get_connection("default").delete(_SCHEDULED_KEY)
+    connection = redis.connection()
+    connection.delete(_SCHEDULED_KEY)
     with metrics.matching_round_seconds.time():
         notices = services.sweep() + rounds.round_run()
-    asyncio.run(_send(notices))
-    connection = django_rq.get_connection("default")
+    _send_if_any(notices)
     if selectors.waiting_count() and connection.set(
         "matching:round:next", "1", nx=True, ex=ROUND_EVERY.seconds
     ):
-        django_rq.get_queue("default").enqueue_in(ROUND_EVERY, matching_round, retry=ROUND_RETRY)
+        _queue().enqueue_in(ROUND_EVERY, matching_round, retry=ROUND_RETRY)
     return len(notices)
 
 
@@ -58,7 +68,7 @@ def matching_sweep() -> int:
     """Deadlines every 30 s (cron), and a round if anyone waits: the chain of rounds a lost
     worker broke starts again here."""
     notices = services.sweep()
-    asyncio.run(_send(notices))
+    _send_if_any(notices)
     if selectors.waiting_count():
         enqueue_round()
     return len(notices)
