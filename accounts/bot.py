@@ -26,6 +26,7 @@ from accounts import buttons, keyboards, loneliness_bot, onboarding, screens, se
 from accounts.models import Member
 from accounts.screens import LIMITS, ask_step, show_profile
 from core import hooks as core_hooks
+from core.bot import MEMBER_MESSAGE
 from core.db import db_call
 from core.messaging import call_telegram, render, send
 
@@ -219,13 +220,4 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("mydata", mydata, filters=private))
     application.add_handler(CallbackQueryHandler(buttons.on_button, pattern=r"^accounts:"))
     application.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
-    application.add_handler(
-        MessageHandler(
-            private
-            & filters.UpdateType.MESSAGE
-            & ~filters.COMMAND
-            & ~filters.StatusUpdate.ALL
-            & ~filters.SUCCESSFUL_PAYMENT,
-            on_message,
-        )
-    )
+    application.add_handler(MessageHandler(MEMBER_MESSAGE, on_message))

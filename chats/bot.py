@@ -19,6 +19,7 @@ from accounts.services import member_touch
 from chats import copies, hooks, keyboards, outcomes_bot, reconnect, selectors, services
 from core import clock, metrics
 from core import hooks as core_hooks
+from core.bot import MEMBER_MESSAGE
 from core.db import db_call
 from core.messaging import call_telegram, edit_tapped, flood_wait, render, send, tapped_markup
 from core.pseudonym import pseudonymous_ref
@@ -365,13 +366,6 @@ def register(application: Application) -> None:
         group=1,
     )
     application.add_handler(
-        MessageHandler(
-            private
-            & filters.UpdateType.MESSAGE
-            & ~filters.COMMAND
-            & ~filters.StatusUpdate.ALL
-            & ~filters.SUCCESSFUL_PAYMENT,
-            relay,
-        ),
+        MessageHandler(MEMBER_MESSAGE, relay),
         group=1,
     )

@@ -6,6 +6,15 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 from core.messaging import send
 from core.webhook import record_handler_error
 
+# A member's own message in the private chat: not a command, a service message or a payment.
+MEMBER_MESSAGE = (
+    filters.ChatType.PRIVATE
+    & filters.UpdateType.MESSAGE
+    & ~filters.COMMAND
+    & ~filters.StatusUpdate.ALL
+    & ~filters.SUCCESSFUL_PAYMENT
+)
+
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(context.bot, update.effective_chat.id, "core/unknown_command")

@@ -17,3 +17,8 @@ def crisis_step(step_id: int, *, tier: str) -> Markup:
     label = button("moderation.crisis_not_me" if tier == "likely" else "moderation.crisis_fine")
     rows.append([Button(label, callback_data=f"moderation:crisis:{step_id}:not_me")])
     return Markup(rows)
+
+
+def appeal(sanction_id: int) -> Markup:
+    """Under a sanction notice: «Обжаловать»."""
+    return Markup([[Button(button("moderation.appeal"), callback_data=f"moderation:appeal:{sanction_id}")]])

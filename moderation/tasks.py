@@ -12,10 +12,11 @@ from django.urls import reverse
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
+from accounts.models import Member
 from config.telegram import build_bot
 from core import clock
 from core.messaging import render, retry_after_seconds, send
-from moderation import crisis, metrics
+from moderation import crisis, keyboards, metrics
 from moderation.models import AlertChat, Appeal, Report, SafetyFlag, Sanction
 
 log = structlog.get_logger(__name__)
@@ -96,9 +97,9 @@ def evidence_purge() -> int:
     )
 
 
-def _tell(member_id: int, template: str, context: dict, markup=None) -> bool:
-    from accounts.models import Member
-
+def _tell(job, object_id: int, member_id: int, template: str, context: dict, markup=None) -> bool | None:
+    """Send a moderation notice to a reachable member: whether it reached them, or None when a flood
+    limit put it off (`job` runs again for `object_id` later)."""
     member = Member.objects.filter(pk=member_id, tg_id__isnull=False, unreachable_since__isnull=True).first()
     if member is None:
         return False
@@ -108,35 +109,30 @@ def _tell(member_id: int, template: str, context: dict, markup=None) -> bool:
         async with build_bot() as bot:
             return await send(bot, member.tg_id, template, context, reply_markup=markup)
 
-    return asyncio.run(go()) is not None
+    try:
+        return asyncio.run(go()) is not None
+    except RetryAfter as exc:
+        django_rq.get_queue("telegram").enqueue_in(
+            dt.timedelta(seconds=retry_after_seconds(exc) + 1), job, object_id
+        )
+        return None
 
 
 def sanction_notify(sanction_id: int) -> bool:
     """The member reads the decision: what, why, until when, and how to appeal."""
-    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
-    from core.messaging import button
-
     sanction = Sanction.objects.filter(pk=sanction_id).first()
     if sanction is None or sanction.notified_at is not None:
         return False
-    markup = None
-    if sanction.kind != Sanction.Kind.LIFT:
-        markup = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        button("moderation.appeal"), callback_data=f"moderation:appeal:{sanction.pk}"
-                    )
-                ]
-            ]
-        )
-    try:
-        told = _tell(sanction.member_id, "moderation/sanction", {"sanction": sanction}, markup)
-    except RetryAfter as exc:
-        django_rq.get_queue("telegram").enqueue_in(
-            dt.timedelta(seconds=retry_after_seconds(exc) + 1), sanction_notify, sanction_id
-        )
+    markup = keyboards.appeal(sanction.pk) if sanction.kind != Sanction.Kind.LIFT else None
+    told = _tell(
+        sanction_notify,
+        sanction_id,
+        sanction.member_id,
+        "moderation/sanction",
+        {"sanction": sanction},
+        markup,
+    )
+    if told is None:
         return False
     Sanction.objects.filter(pk=sanction_id).update(notified_at=clock.now())
     return told
@@ -146,13 +142,9 @@ def appeal_notify(appeal_id: int) -> bool:
     appeal = Appeal.objects.select_related("sanction").filter(pk=appeal_id).first()
     if appeal is None:
         return False
-    try:
-        return _tell(appeal.member_id, "moderation/appeal_decided", {"appeal": appeal})
-    except RetryAfter as exc:
-        django_rq.get_queue("telegram").enqueue_in(
-            dt.timedelta(seconds=retry_after_seconds(exc) + 1), appeal_notify, appeal_id
-        )
-        return False
+    return bool(
+        _tell(appeal_notify, appeal_id, appeal.member_id, "moderation/appeal_decided", {"appeal": appeal})
+    )
 
 
 async def _send_templates(items: list[tuple[int, str]]) -> None:
@@ -174,10 +166,7 @@ def report_closed_notify(report_id: int) -> bool:
     report = Report.objects.filter(pk=report_id, status__in=("resolved", "dismissed")).first()
     if report is None:
         return False
-    try:
-        return _tell(report.reporter_id, "moderation/report_closed", {"report": report})
-    except RetryAfter as exc:
-        django_rq.get_queue("telegram").enqueue_in(
-            dt.timedelta(seconds=retry_after_seconds(exc) + 1), report_closed_notify, report_id
-        )
-        return False
+    told = _tell(
+        report_closed_notify, report_id, report.reporter_id, "moderation/report_closed", {"report": report}
+    )
+    return bool(told)
