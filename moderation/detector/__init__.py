@@ -36,8 +36,8 @@ def toxic_categories(
     if categories or not use_model or not message:
         return categories
     folded, words, lemmas = reading or text.read(message)
-    # The learned part only holds a message aimed at the partner: venting is not abuse.
-    if not words or not text.addressed(words) or toxicity.reported_or_joking(message):
+    # The learned part never holds venting about oneself, a report of what others said, or a joke.
+    if not toxicity.model_may_judge(message, words):
         return frozenset()
     score = model.load("toxicity").probability(model.features(words, lemmas, folded))
     return frozenset({"abuse"}) if score >= model.meta("toxicity")["threshold"] else frozenset()

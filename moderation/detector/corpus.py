@@ -60,6 +60,7 @@ def crisis_rows(split: str | None = None) -> list[Row]:
         "ordinary_more",
         "ordinary_pain",
         "ordinary_member",
+        "ordinary_replies",
     )
     rows = [row for name in names for row in _read(CORPUS / f"{name}.jsonl")]
     return [r for r in rows if split is None or split_of(r.text) == split]
@@ -73,10 +74,12 @@ def toxicity_rows(split: str | None = None) -> list[Row]:
         "toxicity",
         "toxicity_more",
         "toxicity_plain",
+        "toxicity_member",
         "ordinary",
         "ordinary_more",
         "ordinary_pain",
         "ordinary_member",
+        "ordinary_replies",
     )
     rows = [row for name in names for row in _read(CORPUS / f"{name}.jsonl")]
     return [r for r in rows if split is None or split_of(r.text) == split]

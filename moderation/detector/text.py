@@ -47,10 +47,15 @@ def lemma(word: str) -> str:
     return morph().parse(word)[0].normal_form.replace("ё", "е")
 
 
-def _translit_word(word: str) -> str:
+# "y" after a vowel and not before one is "й": "nahuy", "zhivoy", "moy" (but "moya", "tvoyu").
+_SHORT_I = re.compile(r"(?<=[aeiou])y(?![aeiouy])")
+
+
+def translit_word(word: str) -> str:
+    """One Latin-letter word read in Cyrillic ("zhivoy" → "живой"); "ok", "lol" and the like kept."""
     if word in _KEEP_LATIN:
         return word
-    return _TRANSLIT_RE.sub(lambda m: _TRANSLIT_MAP[m.group(0)], word)
+    return _TRANSLIT_RE.sub(lambda m: _TRANSLIT_MAP[m.group(0)], _SHORT_I.sub("й", word))
 
 
 def fold(text: str) -> str:
@@ -59,7 +64,7 @@ def fold(text: str) -> str:
     text = _REPEATS.sub(r"\1", text)
     latin, cyrillic = len(_LATIN.findall(text)), len(_CYRILLIC.findall(text))
     if latin > 3 * max(cyrillic, 1):
-        text = re.sub(r"[a-z']+", lambda m: _translit_word(m.group(0)), text)
+        text = re.sub(r"[a-z']+", lambda m: translit_word(m.group(0)), text)
     return text
 
 

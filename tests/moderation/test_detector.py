@@ -1,7 +1,7 @@
 """The one safety detector on text it was never tuned on (issue 16).
 
 The floors below sit just under the figures `bench/filters.py` printed for the test split when
-the design was frozen (crisis recall 0.73 at 9 % false positives, toxicity 0.60 at 1 %): they keep
+the design was frozen (crisis recall 0.73 at 9 % false positives, toxicity 0.65 at 1 %): they keep
 the detector from getting worse unnoticed. The issue's goals (0.95 / 5 %) are not met yet.
 """
 
@@ -29,7 +29,7 @@ def test_toxicity_on_the_test_split():
     recall, false_positives = _rates(
         corpus.toxicity_rows("test"), lambda r: bool(detector.toxic_categories(r.text)), "toxic"
     )
-    assert recall >= 0.55 and false_positives <= 0.03, (recall, false_positives)
+    assert recall >= 0.62 and false_positives <= 0.03, (recall, false_positives)
 
 
 @pytest.mark.parametrize(
@@ -74,6 +74,38 @@ def test_talk_about_the_topic_at_a_distance_alerts_nobody(message):
 
 def test_a_past_mentioned_beside_a_now_is_still_a_crisis():
     assert detector.crisis_assess("раньше резалась, а сегодня опять порезалась").likely
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "иди нах со своими советами",  # clipped mat
+        "ну ты и ж0па",  # a digit inside a word
+        "xуйню несёшь",  # a Latin look-alike
+        "иди на х@р",  # a symbol for a letter
+        "ноги тебе переломаю",  # a threat without a swear word
+        "вечером буду у твоего подъезда",
+        "надеюсь, ты потеряешь всё, что любишь",  # a wish of harm
+        "ты просто мешок с костями",  # dehumanising
+    ],
+)
+def test_abuse_is_held_without_a_swear_word_or_behind_a_mask(message):
+    assert detector.toxic_categories(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "он сказал мне «ты ничтожество», и я проплакала всю ночь",  # the member telling their pain
+        "а муж мне: ты никто без меня. я промолчала",
+        "мне в личку пришло «я знаю где ты живёшь», мне страшно",
+        "пиздец как устала",  # swearing about one's own state
+        "я заебалась уже честно",
+        "в 10 утра встреча, потом 3 пары",
+    ],
+)
+def test_a_report_of_abuse_or_venting_is_not_held(message):
+    assert not detector.toxic_categories(message)
 
 
 def test_the_checked_in_weights_are_what_the_corpus_trains():
