@@ -181,3 +181,45 @@ def test_a_worker_killed_mid_round_and_restarted_pairs_the_members_once_and_sche
         cards = [c for c in telegram.messages_to(tg_id) if "Нашёлся собеседник" in c.text]
         assert len(cards) == 1, telegram.messages_to(tg_id)
     assert set(SearchRequest.objects.values_list("status", flat=True)) == {SearchRequest.Status.PROPOSED}
+
+
+def _drop_other_sessions(watch: psycopg.Connection) -> int:
+    """PostgreSQL ends every other session on the test database (a restart or a failover would)."""
+    rows = watch.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid <> %s",
+        (connection.connection.info.backend_pid,),
+    ).fetchall()
+    return len(rows)
+
+
+def test_a_worker_whose_database_sessions_were_dropped_between_jobs_still_pairs_the_next_members(
+    telegram, tmp_path
+):
+    anna, boris = MemberFactory(tg_id=ANNA), MemberFactory(tg_id=BORIS)
+    connection.ensure_connection()
+    watch = psycopg.connect(_conninfo(), autocommit=True)
+    worker = WorkerProcess(telegram.base_url, tmp_path / "worker.log")
+    queue = django_rq.get_queue("default")
+    try:
+        first = queue.enqueue("matching.tasks.matching_sweep")
+        _wait(lambda: first.get_status(refresh=True) == "finished", seconds=60, what="a first job")
+        assert _drop_other_sessions(watch) >= 1  # the worker's, idle between jobs
+
+        for member in (anna, boris):
+            SearchRequest.objects.create(
+                member=member, expires_at=clock.now() + dt.timedelta(hours=1), arm="soft"
+            )
+        tasks.enqueue_round()
+        _wait(lambda: Proposal.objects.exists(), seconds=60, what="the round after the drop")
+        _wait(
+            lambda: len(telegram.messages_to(ANNA)) and len(telegram.messages_to(BORIS)),
+            seconds=30,
+            what="both cards",
+        )
+    finally:
+        worker.stop()
+        print(f"--- {worker.log.name}", worker.log.read_text()[-6000:], sep="\n")
+        watch.close()
+
+    assert queue.failed_job_registry.count == 0
