@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.utils.html import format_html
@@ -6,6 +7,7 @@ from accounts import services
 from accounts.models import Member, Preferences, Topic
 from core import clock
 from core.roles import is_moderator
+from moderation.selectors import member_summary
 
 
 class OnboardedFilter(admin.SimpleListFilter):
@@ -39,8 +41,6 @@ class _ReadOnlyInline(admin.TabularInline):
 
 
 def _inline(model_path: str, fields: tuple, fk: str, title: str, order: str = "-created_at"):
-    from django.apps import apps
-
     model = apps.get_model(model_path)
     return type(
         f"{model.__name__}{fk.title()}Inline",
@@ -134,8 +134,6 @@ class MemberAdmin(admin.ModelAdmin):
         return False  # erasure is the member's /delete, which keeps the aggregates
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        from moderation.selectors import member_summary
-
         member = self.get_object(request, unquote(object_id))
         if member is not None:
             extra_context = {**(extra_context or {}), "summary": member_summary(member)}

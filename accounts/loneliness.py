@@ -24,6 +24,7 @@ from django.db.models import Q
 
 from accounts.models import LonelinessCheck, Member, Preferences
 from accounts.notices import Notice
+from chats.models import ChatSession
 from core import clock
 
 ITEMS = ("companionship", "left_out", "isolated")
@@ -115,7 +116,6 @@ def _due_wave(onboarded_at: dt.datetime, now: dt.datetime) -> int | None:
 def loneliness_claim(*, limit: int) -> list[Notice]:
     """Members whose next wave is due (onboarded, reachable, not opted out, not asked this week,
     not in a conversation): a check row each (claiming the offer) and the offer notice."""
-    from chats.models import ChatSession
 
     now = clock.now()
     talking = ChatSession.objects.filter(status=ChatSession.Status.ACTIVE)

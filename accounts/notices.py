@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import structlog
 from telegram.error import RetryAfter
 
+from accounts.models import Member
 from core.db import db_call
 from core.messaging import retry_after_seconds, send
 
@@ -53,7 +54,6 @@ Prepare = Callable[[list[Notice], dict], None]
 
 def _recipients(notices: list[Notice], prepare: Prepare | None) -> list[tuple[int, Notice]]:
     """(chat id, notice) for members who can be reached, in order; `prepare` fills contexts."""
-    from accounts.models import Member
 
     ids = {n.member_id for n in notices} | {
         n.context["partner_id"] for n in notices if n.context.get("partner_id")

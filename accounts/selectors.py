@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.apps import apps
+
 from accounts import avatars
+from accounts.keyboards import timezone_label
 from accounts.models import LaterTopic, Member, Preferences, Topic
 from core.messaging import button
 
@@ -54,7 +57,6 @@ def member_topic_ids(*, member: Member) -> set[int]:
 
 def timezone_display(name: str) -> str:
     """A timezone as a member reads it: the onboarding label they tapped, else «UTC+5»."""
-    from accounts.keyboards import timezone_label
 
     return timezone_label(name)
 
@@ -120,7 +122,6 @@ def _own_fields(row) -> dict:
 
 def member_data_export(*, member: Member) -> dict:
     """Everything stored about a member (/mydata)."""
-    from django.apps import apps
 
     data = {
         "ref": member.ref,
@@ -179,3 +180,10 @@ def member_data_export(*, member: Member) -> dict:
             records[label] = {role: n for role, n in counts.items() if n}
     data["records"] = records
     return data
+
+
+def reachable_onboarded():
+    """Members a batched notice may go to: onboarded, reachable, neither erased nor banned."""
+    return Member.objects.filter(
+        onboarding_step=Member.Step.DONE, unreachable_since__isnull=True, tg_id__isnull=False
+    ).exclude(status__in=[Member.Status.DELETED, Member.Status.BANNED])

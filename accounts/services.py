@@ -7,13 +7,17 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Q
 
+from accounts import selectors
 from accounts.models import LaterTopic, LonelinessCheck, Member, MemberTopic, Preferences, Topic
 from accounts.notices import Notice
 from accounts.onboarding import StaleAction, Step, lock_member
-from core import clock, hooks
+from core import asyncdb, clock, hooks
+from core.models import DeadLetterUpdate
 from core.pseudonym import pseudonymous_ref
 
 # How long the final "delete forever" button stays valid after the first confirmation.
@@ -94,7 +98,6 @@ async def member_seen_talking(*, tg_id: int) -> bool:
     """The hot path of a chat message: True when an onboarded member awaits no input from us,
     so the message is theirs to relay. Marks them seen like member_touch (≤ 1 write a minute),
     on the event loop without a thread hop. False means "ask the full path" (nothing written)."""
-    from core import asyncdb
 
     table = Member._meta.db_table
     row = await asyncdb.fetchone(
@@ -128,10 +131,6 @@ def member_erase_confirmed(*, member_id: int, asked_for: int, asked_at: dt.datet
 @transaction.atomic
 def member_erase(*, member_id: int) -> str:
     """Erase a member (/delete): only the pseudonymous ref stays, on aggregate rows."""
-    from django.contrib.admin.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
-
-    from core.models import DeadLetterUpdate
 
     member = lock_member(member_id)
     for hook in hooks.member_erased:
@@ -170,20 +169,11 @@ def member_erase(*, member_id: int) -> str:
     return ref
 
 
-# -- digest and co-list notices -------------------------------------------------------------------
+# -- the weekly digest -------------------------------------------------------------------------
 
 DIGEST_WEEK = dt.timedelta(days=7)
 # A digest is due when the last one is older than this (a late weekly run still sends one).
 DIGEST_GAP = dt.timedelta(days=6)
-COLIST_GAP = dt.timedelta(days=1)
-# A search counts as "someone is looking now" for the co-list while it is this fresh.
-COLIST_WINDOW = dt.timedelta(minutes=30)
-
-
-def _reachable_onboarded():
-    return Member.objects.filter(
-        onboarding_step=Step.DONE, unreachable_since__isnull=True, tg_id__isnull=False
-    ).exclude(status__in=[Member.Status.DELETED, Member.Status.BANNED])
 
 
 @transaction.atomic
@@ -193,7 +183,7 @@ def digest_claim(*, limit: int) -> list[Notice]:
     now = clock.now()
     due = list(
         Preferences.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(digest_opt_in=True, member__in=_reachable_onboarded())
+        .filter(digest_opt_in=True, member__in=selectors.reachable_onboarded())
         .filter(Q(digest_sent_at__isnull=True) | Q(digest_sent_at__lte=now - DIGEST_GAP))
         .select_related("member")
         .order_by("pk")[:limit]
@@ -228,57 +218,6 @@ def digest_claim(*, limit: int) -> list[Notice]:
 def digest_release(*, member_ids: list[int]) -> None:
     """A flood wait stopped the fan-out: these members' digests are due again."""
     Preferences.objects.filter(member_id__in=member_ids).update(digest_sent_at=None)
-
-
-@transaction.atomic
-def colist_claim(*, limit: int) -> list[Notice]:
-    """Members to tell that someone with a topic from their co-list is searching now (opted in,
-    reachable, not searching themselves, at most once a day); marks them notified."""
-    from matching.models import SearchRequest
-
-    now = clock.now()
-    searching = SearchRequest.objects.filter(
-        status=SearchRequest.Status.WAITING, created_at__gte=now - COLIST_WINDOW
-    )
-    searchers_by_topic: dict[int, set[int]] = {}
-    for topic_id, member_id in MemberTopic.objects.filter(member__searches__in=searching).values_list(
-        "topic_id", "member_id"
-    ):
-        searchers_by_topic.setdefault(topic_id, set()).add(member_id)
-    if not searchers_by_topic:
-        return []
-    busy = SearchRequest.objects.filter(
-        status__in=[SearchRequest.Status.WAITING, SearchRequest.Status.PROPOSED]
-    ).values("member_id")
-    due = list(
-        Preferences.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(colist_opt_in=True, member__in=_reachable_onboarded().exclude(pk__in=busy))
-        .filter(
-            member__in=LaterTopic.objects.filter(topic_id__in=list(searchers_by_topic)).values("member_id")
-        )
-        .filter(Q(colist_notified_at__isnull=True) | Q(colist_notified_at__lte=now - COLIST_GAP))
-        .select_related("member")
-        .order_by("pk")[:limit]
-    )
-    notices = []
-    for preferences in due:
-        member = preferences.member
-        titles = [
-            later.topic.title
-            for later in member.later_topics.select_related("topic").order_by("topic__order")
-            if searchers_by_topic.get(later.topic_id, set()) - {member.pk}
-        ]
-        if titles:
-            notices.append(
-                Notice(member.pk, "accounts/colist_notice", {"topics": titles}, "accounts.colist_notice")
-            )
-    Preferences.objects.filter(member_id__in=[n.member_id for n in notices]).update(colist_notified_at=now)
-    return notices
-
-
-@transaction.atomic
-def colist_release(*, member_ids: list[int]) -> None:
-    Preferences.objects.filter(member_id__in=member_ids).update(colist_notified_at=None)
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ import structlog
 from accounts import loneliness, services
 from accounts.notices import Notice, deliver
 from config.telegram import build_bot
+from matching import colist
 
 log = structlog.get_logger(__name__)
 BATCH = 500
@@ -46,7 +47,7 @@ def _claim_and_deliver(claim, release) -> int:
 
 def colist_notify() -> int:
     """Tell opted-in members (at most once a day) that someone with a topic from their co-list is searching."""
-    return _claim_and_deliver(services.colist_claim, services.colist_release)
+    return _claim_and_deliver(colist.colist_claim, colist.colist_release)
 
 
 def loneliness_offer() -> int:

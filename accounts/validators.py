@@ -6,6 +6,8 @@ import functools
 import re
 import zoneinfo
 
+from accounts.keyboards import TIMEZONES
+from core.messaging import button
 from moderation.detector.personal import contact_details
 
 PSEUDONYM_MIN, PSEUDONYM_MAX = 2, 24
@@ -115,8 +117,6 @@ def _iana_names() -> dict[str, str]:
 @functools.cache
 def _city_names() -> dict[str, str]:
     """Cities named on the timezone buttons ("Москва, Петербург (UTC+3)"), lower-cased."""
-    from accounts.keyboards import TIMEZONES
-    from core.messaging import button
 
     cities = {}
     for name in TIMEZONES:

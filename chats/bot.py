@@ -14,6 +14,7 @@ from telegram.ext import (
     filters,
 )
 
+from accounts.models import Member
 from accounts.notices import deliver
 from accounts.services import member_touch
 from chats import copies, hooks, keyboards, outcomes_bot, reconnect, selectors, services
@@ -220,8 +221,6 @@ async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def _edit_target(tg_id: int):
-    from accounts.models import Member
-
     member = Member.objects.filter(tg_id=tg_id).first()
     if member is None:
         return None

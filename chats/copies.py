@@ -16,10 +16,13 @@ from collections import defaultdict
 
 import django_rq
 import structlog
+from django.db import transaction
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
+from config.telegram import build_bot
 from core import clock
 from core.messaging import retry_after_seconds
+from core.redis import connection
 
 log = structlog.get_logger(__name__)
 
@@ -43,7 +46,6 @@ def remember(pipe, *, member_id: int, partner_chat_id: int, copy_id: int) -> Non
 
 def member_erased(member) -> None:
     """The member_erased hook (inside the erasure): delete the copies in the background."""
-    from django.db import transaction
 
     member_id = member.pk
     transaction.on_commit(lambda: django_rq.get_queue("telegram").enqueue(copies_delete, member_id))
@@ -69,7 +71,6 @@ def copies_delete(member_id: int) -> int:
     A flood answer puts the job back for later with the list intact; a partner who blocked the
     bot or a copy already gone is skipped.
     """
-    from core.redis import connection
 
     redis = connection()
     by_chat = _deletable(redis.lrange(_key(member_id), 0, -1), clock.now().timestamp())
@@ -85,8 +86,6 @@ def copies_delete(member_id: int) -> int:
 
 
 async def _delete(by_chat: dict[int, list[int]]) -> int:
-    from config.telegram import build_bot
-
     asked = 0
     async with build_bot() as bot:
         for chat_id, ids in by_chat.items():

@@ -1,6 +1,7 @@
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 
+from chats.models import Rating
 from core.messaging import button
 
 
@@ -10,8 +11,6 @@ def rate(session_id: int) -> Markup:
 
 
 def chips(session_id: int) -> Markup:
-    from chats.models import Rating
-
     rows = [
         [Button(label, callback_data=f"chats:chip:{session_id}:{value}")]
         for value, label in Rating.Chip.choices

@@ -5,8 +5,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from coach.models import AiHint, CoachSettings
-from coach.selectors import hint_stats
+from coach.selectors import SWITCH_KEY, hint_stats
 from core import clock
+from core.redis import connection
 
 
 @admin.register(CoachSettings)
@@ -24,9 +25,6 @@ class CoachSettingsAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        from coach.selectors import SWITCH_KEY
-        from core.redis import connection
-
         super().save_model(request, obj, form, change)
         connection().delete(SWITCH_KEY)
 

@@ -19,6 +19,7 @@ import httpx
 import structlog
 from django.conf import settings
 
+from core.messaging import render
 from moderation import detector
 from moderation.detector.personal import PLACEHOLDER_RE, anonymize
 
@@ -201,8 +202,6 @@ class OpenAIProvider:
         return Hint(situation, "llm", advice, phrase, self.name, why=why or situation_why(situation))
 
     def _ask(self, lines: list[Line], situation: str) -> tuple[str, str, str]:
-        from core.messaging import render
-
         dialogue = "\n".join(
             f"{'Я' if line.mine else 'Собеседник'}: {line.text}" for line in lines
         )  # already anonymized when it was kept

@@ -11,6 +11,7 @@ from accounts.models import Member
 from chats.models import ChatSession
 from coach.models import AiHint, CoachSettings
 from core import clock
+from core.redis import connection
 
 
 def in_rollout(ref: str, percent: int) -> bool:
@@ -35,7 +36,6 @@ SWITCH_TTL_SECONDS = 30
 
 def coach_switch() -> tuple[bool, int]:
     """The global switch and rollout share, cached in Redis so a switched-off coach costs no query."""
-    from core.redis import connection
 
     cached = connection().get(SWITCH_KEY)
     if cached is not None:

@@ -14,6 +14,7 @@ from coach.models import AiHint, CoachSettings
 from coach.providers import Hint
 from coach.selectors import member_may_get_hints
 from core import clock
+from moderation.selectors import hotlines as crisis_lines
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,6 @@ def hint_record(*, session_id: int, member_id: int, hint: Hint, latency_ms: int)
     metrics.hints_total.labels(hint.provider, hint.situation, "shown").inc()
     hotlines = []
     if hint.situation == AiHint.Situation.CRISIS:
-        from moderation.selectors import hotlines as crisis_lines
-
         hotlines = crisis_lines(member=member)  # the member's country, as on /sos
     return HintDelivery(hint_id=row.pk, tg_id=member.tg_id, hotlines=hotlines)
 

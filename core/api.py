@@ -2,6 +2,7 @@
 
 import hmac
 
+import django_rq
 import orjson
 import structlog
 from django.conf import settings
@@ -105,8 +106,6 @@ def _check_database() -> None:
 
 
 def _check_redis() -> None:
-    import django_rq
-
     django_rq.get_connection("default").ping()
 
 

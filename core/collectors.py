@@ -7,11 +7,20 @@ scrapes, cached for a few seconds so a busy scraper cannot load the database.
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import time
 
+import django_rq
 import structlog
 from django.apps import apps
+from django.conf import settings
+from django.db.models import Avg, Min
+from django.http import HttpResponse
 from prometheus_client.core import GaugeMetricFamily
+from rq import Worker
+
+from core import clock
 
 log = structlog.get_logger(__name__)
 
@@ -73,11 +82,6 @@ class StateCollector:
 
     def _matching(self):
         """The spec's queue lag (age of the oldest waiting search) and match_score_avg per arm."""
-        import datetime as dt
-
-        from django.db.models import Avg, Min
-
-        from core import clock
 
         SearchRequest = apps.get_model("matching.SearchRequest")
         Proposal = apps.get_model("matching.Proposal")
@@ -100,9 +104,6 @@ class StateCollector:
         yield from (lag, score)
 
     def _rq(self):
-        import django_rq
-        from django.conf import settings
-
         depth = GaugeMetricFamily("tno_rq_queue_depth", "Jobs waiting in an RQ queue", labels=["queue"])
         failed = GaugeMetricFamily(
             "tno_rq_failed_jobs", "Jobs in an RQ queue's failed registry", labels=["queue"]
@@ -113,7 +114,6 @@ class StateCollector:
             queue = django_rq.get_queue(name)
             depth.add_metric([name], float(queue.count))
             failed.add_metric([name], float(queue.failed_job_registry.count))
-        from rq import Worker
 
         worker_count = len(Worker.all(connection=django_rq.get_connection("default")))
         workers.add_metric([], float(worker_count))
@@ -125,9 +125,7 @@ _state = StateCollector()
 
 def metrics_view(request):
     """/metrics: process metrics (multiprocess-aware) plus the state gauges."""
-    import os
 
-    from django.http import HttpResponse
     from prometheus_client import (
         CONTENT_TYPE_LATEST,
         REGISTRY,

@@ -1,6 +1,8 @@
 import uuid
 
 import structlog
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
 from django.utils import timezone
 
 
@@ -11,8 +13,6 @@ class RequestIdMiddleware:
     async_capable = True
 
     def __init__(self, get_response):
-        from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-
         self.get_response = get_response
         self._async = iscoroutinefunction(get_response)
         if self._async:
@@ -55,8 +55,6 @@ class AdminContentSecurityPolicyMiddleware:
     )
 
     def __init__(self, get_response):
-        from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-
         self.get_response = get_response
         self._async = iscoroutinefunction(get_response)
         if self._async:
@@ -83,9 +81,6 @@ class StaffTimezoneMiddleware:
     async_capable = True
 
     def __init__(self, get_response):
-        from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-        from django.conf import settings
-
         self.get_response = get_response
         self.zone = settings.STAFF_TIME_ZONE
         self._async = iscoroutinefunction(get_response)

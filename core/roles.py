@@ -8,8 +8,11 @@ from functools import wraps
 
 from django.apps import apps
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+
+from core import clock
 
 PRODUCT_APPS = ("accounts", "matching", "chats", "tips", "moderation", "coach", "core")
 MODERATORS, ANALYSTS = "Moderators", "Analysts"
@@ -31,8 +34,6 @@ def is_moderator(user) -> bool:
 
 def moderator_users():
     """Staff who may hold a case (analysts never do)."""
-    from django.contrib.auth.models import User
-    from django.db.models import Q
 
     return User.objects.filter(Q(is_superuser=True) | Q(groups__name=MODERATORS), is_active=True).distinct()
 
@@ -58,7 +59,6 @@ REAUTH_SESSION_KEY = "staff_reauth_at"
 
 def recently_authenticated(request) -> bool:
     """Whether the staff member typed their password (login or confirmation) in the last minutes."""
-    from core import clock
 
     window = dt.timedelta(minutes=settings.STAFF_REAUTH_MINUTES)
     confirmed = request.session.get(REAUTH_SESSION_KEY)
@@ -67,8 +67,6 @@ def recently_authenticated(request) -> bool:
 
 
 def mark_reauthenticated(request) -> None:
-    from core import clock
-
     request.session[REAUTH_SESSION_KEY] = clock.now().isoformat()
 
 

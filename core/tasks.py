@@ -6,6 +6,7 @@ import structlog
 
 from core import services
 from core.models import DeadLetterUpdate
+from core.webhook import replay_update
 
 log = structlog.get_logger(__name__)
 
@@ -18,7 +19,6 @@ def processed_updates_prune() -> int:
 
 def dead_letter_replay(letter_id: int) -> str:
     """Run a dead-lettered update through the handlers again (staff asked for it in admin)."""
-    from core.webhook import replay_update
 
     letter = DeadLetterUpdate.objects.get(pk=letter_id)
     error = asyncio.run(replay_update(letter.payload))

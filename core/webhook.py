@@ -24,6 +24,7 @@ from config.telegram import get_application
 from core import asyncdb, clock, metrics, services
 from core.db import db_call
 from core.messaging import render, retry_after_seconds, send
+from core.pseudonym import pseudonymous_ref
 
 log = structlog.get_logger("core.webhook")
 # A claim that was never completed (the process died, or the database went away mid-update)
@@ -198,8 +199,6 @@ async def _release_quietly(update_id: int) -> None:
 
 
 def _member_ref(update: Update) -> str:
-    from core.pseudonym import pseudonymous_ref
-
     user = update.effective_user
     return pseudonymous_ref(user.id) if user else ""
 

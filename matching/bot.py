@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
@@ -22,8 +23,6 @@ def _find(tg_id: int):
     member = accounts_services.member_touch(tg_id=tg_id)
     outcome = services.search_start(member_id=member.pk)
     if outcome.ok:
-        from django.db import transaction
-
         transaction.on_commit(enqueue_round)
     return member, outcome
 

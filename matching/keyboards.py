@@ -2,6 +2,7 @@ from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 
 from core.messaging import button
+from matching.models import ProposalRejection
 
 
 def searching() -> Markup:
@@ -25,7 +26,6 @@ def widen(search_id: int) -> Markup:
 
 def declined(proposal_id: int) -> Markup:
     """After «Пропустить»: an optional one-tap «почему?» for the reject log, and stop."""
-    from matching.models import ProposalRejection
 
     rows = [
         [Button(button(f"matching.why.{why}"), callback_data=f"matching:why:{proposal_id}:{why}")]

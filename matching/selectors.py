@@ -9,6 +9,7 @@ from django.db import connection
 from accounts.models import Member, MemberTopic, Topic
 from accounts.selectors import member_card
 from matching.models import Proposal, SearchRequest
+from moderation.models import Block, Report
 
 # The card (sprint 2): three shared tags and a bio of at most 120 characters; the full bio
 # stays in the partner's /profile.
@@ -106,7 +107,6 @@ def waiting_count() -> int:
 def barred_pairs(*, member_ids: list[int]) -> set[tuple[int, int]]:
     """Pairs (lower id, higher id) never to be put together again, among pairs touching
     `member_ids`: a block either way, or a report a moderator has not dismissed as unfounded."""
-    from moderation.models import Block, Report
 
     with connection.cursor() as cursor:
         cursor.execute(

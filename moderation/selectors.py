@@ -2,11 +2,13 @@
 
 import datetime as dt
 
-from django.db.models import Case, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 
-from moderation.models import Hotline, Report, SafetyFlag, Sanction, SanctionReason
+from accounts.models import Member
+from chats.models import ChatSession
+from moderation.models import CrisisStep, Hotline, Report, SafetyFlag, Sanction, SanctionReason
 
 DEFAULT_COUNTRY = "RU"  # the members' main market, for those who have not chosen a country yet
 INTERNATIONAL = "ZZ"
@@ -15,8 +17,6 @@ INTERNATIONAL = "ZZ"
 def hotlines(*, country: str = "", member=None, tg_id: int | None = None) -> list[Hotline]:
     """Active crisis lines for a country (or a member's), else international resources."""
     if member is None and tg_id is not None:
-        from accounts.models import Member
-
         member = Member.objects.filter(tg_id=tg_id).only("country").first()
     if member is not None:
         country = country or member.country
@@ -86,9 +86,6 @@ def report_awaits_comment(*, tg_id: int, report_id: int) -> bool:
 
 def crisis_step_stats(start: dt.datetime, end: dt.datetime) -> list[dict]:
     """Crisis steps shown in [start, end) per tier: help opened, kept talking, "not about me", unanswered."""
-    from django.db.models import Count, Q
-
-    from moderation.models import CrisisStep
 
     choices = {choice: Count("id", filter=Q(choice=choice)) for choice in CrisisStep.Choice.values}
     rows = (
@@ -123,9 +120,6 @@ def member_summary(member) -> dict:
 
     Refs and counts only (analysts read it too); the open cases link to their case pages.
     """
-    from django.db.models import Q
-
-    from chats.models import ChatSession
 
     sanctions = member.sanctions.select_related("created_by", "appeal").order_by("-created_at")
     muted, banned = member.is_muted(), member.is_banned()

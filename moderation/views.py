@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import structlog
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Case, IntegerField, Value, When
@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from coach.selectors import hint_stats
 from core import clock
 from core.roles import is_moderator
 from moderation import cases, exports, kpis, outcomes, sanctions, selectors
@@ -197,8 +198,6 @@ def _chart(series: list[dict], bucket: str) -> dict:
 
 
 def _coach_stats(start: dt.date, end: dt.date) -> dict:
-    from coach.selectors import hint_stats
-
     since = dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
     return hint_stats(since, until)
@@ -331,7 +330,6 @@ def case(request, kind: str, pk: int):
 
 def _act(request, kind: str, obj, data: dict):
     """Carry out one case action; a redirect when done, None to show the page again (with a message)."""
-    from django.contrib import messages
 
     action = data["action"]
     here = reverse("moderation-case", args=[kind, obj.pk])

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, Sum
 from accounts.models import Member
 from chats.models import ChatSession
 from core import clock
+from moderation.models import Block, Report
 from tips.models import Tip
 
 # A member may thank the partner during the conversation and up to this long after it ended.
@@ -29,7 +30,6 @@ class Eligibility:
 
 def _pair_fell_out(member_id: int, partner_id: int) -> bool:
     """A block or a report between the two, in either direction, ever."""
-    from moderation.models import Block, Report
 
     blocks = Block.objects.filter(
         Q(blocker_id=member_id, blocked_id=partner_id) | Q(blocker_id=partner_id, blocked_id=member_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import django_rq
 import structlog
 from django.db import IntegrityError, transaction
 
@@ -270,7 +271,6 @@ def tip_refund_record(*, charge_id: str, source: str, staff_id: int | None = Non
 @transaction.atomic
 def tip_refund_request(*, tip_ids: list[int], staff_id: int) -> list[int]:
     """A moderator asked to refund these tips: enqueue a refund job for each paid one."""
-    import django_rq
 
     ids = list(Tip.objects.filter(pk__in=tip_ids, status=Tip.Status.PAID).values_list("pk", flat=True))
     for tip_id in ids:
