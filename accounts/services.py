@@ -32,11 +32,27 @@ SEEN_PRECISION = dt.timedelta(minutes=1)
 def member_touch(*, tg_id: int) -> Member:
     """The member writing to the bot (created on first contact); marks them seen and reachable."""
     now = clock.now()
-    params = _touch_params(tg_id, now)
-    member = next(iter(Member.objects.raw(_touch_sql(), params)), None)
-    if member is None:  # the same member's other update created it a moment ago (after our snapshot)
-        member = Member.objects.get(tg_id=tg_id)
-    return member
+    params = {
+        "tg_id": tg_id,
+        "ref": pseudonymous_ref(tg_id),
+        "now": now,
+        "stale_before": now - SEEN_PRECISION,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_touch_sql(), params)
+        row = cursor.fetchone()
+    if row is None:  # the same member's other update created it a moment ago (after our snapshot)
+        return Member.objects.get(tg_id=tg_id)
+    values = list(row)
+    for index, col, converters in _member_converters():
+        for convert in converters:
+            values[index] = convert(values[index], col, connection)
+    return Member.from_db(connection.alias, None, values)
+
+
+# A new member's columns that differ per call; every other column takes its field's default,
+# written into the statement once (so a field with a varying default belongs here).
+_PER_CALL = {"tg_id": "tg_id", "ref": "ref", "created_at": "now", "last_seen_at": "now"}
 
 
 @functools.cache
@@ -49,7 +65,9 @@ def _touch_sql() -> str:
     new = [f for f in member.concrete_fields if not f.primary_key]
     pref_fields = [f for f in prefs.concrete_fields if not f.primary_key and f.name != "member"]
     m, p = quote(member.db_table), quote(prefs.db_table)
-    tg_id, seen, unreachable = (quote(member.get_field(n).column) for n in _TOUCHED)
+    tg_id, seen, unreachable = (
+        quote(member.get_field(n).column) for n in ("tg_id", "last_seen_at", "unreachable_since")
+    )
     pk, pref_member = quote(member.pk.column), quote(prefs.get_field("member").column)
     stale = f"({seen} IS NULL OR {seen} < %(stale_before)s OR {unreachable} IS NOT NULL)"
     return f"""
@@ -60,13 +78,13 @@ def _touch_sql() -> str:
         ),
         ins AS (
             INSERT INTO {m} ({", ".join(quote(f.column) for f in new)})
-            SELECT {", ".join(_cast(f, "m") for f in new)} WHERE NOT EXISTS (SELECT FROM cur)
+            SELECT {", ".join(map(_value, new))} WHERE NOT EXISTS (SELECT FROM cur)
             ON CONFLICT DO NOTHING
             RETURNING {columns}
         ),
         prefs AS (
             INSERT INTO {p} ({pref_member}, {", ".join(quote(f.column) for f in pref_fields)})
-            SELECT {pk}, {", ".join(_cast(f, "p") for f in pref_fields)} FROM ins
+            SELECT {pk}, {", ".join(map(_value, pref_fields))} FROM ins
         )
         SELECT * FROM upd
         UNION ALL SELECT * FROM ins
@@ -74,24 +92,25 @@ def _touch_sql() -> str:
     """
 
 
-_TOUCHED = ("tg_id", "last_seen_at", "unreachable_since")
+def _value(field) -> str:
+    # A SELECT list gives its values no column type to take: each one states its own.
+    db_type = field.cast_db_type(connection)
+    if field.model is Member and field.name in _PER_CALL:
+        return f"CAST(%({_PER_CALL[field.name]})s AS {db_type})"
+    default = field.get_db_prep_save(field.get_default(), connection)
+    return connection.ops.compose_sql(f"CAST(%s AS {db_type})", [default]).replace("%", "%%")
 
 
-def _cast(field, prefix: str) -> str:
-    # Parameters in a SELECT list have no column to take their type from: each says its own.
-    return f"CAST(%({prefix}_{field.attname})s AS {field.cast_db_type(connection)})"
-
-
-def _touch_params(tg_id: int, now: dt.datetime) -> dict:
-    member = Member(tg_id=tg_id, ref=pseudonymous_ref(tg_id), created_at=now, last_seen_at=now)
-    prefs = Preferences(member=member)
-    params = {"tg_id": tg_id, "now": now, "stale_before": now - SEEN_PRECISION}
-    for prefix, obj in (("m", member), ("p", prefs)):
-        for field in obj._meta.concrete_fields:
-            if not field.primary_key and field.name != "member":
-                value = field.get_db_prep_save(field.pre_save(obj, True), connection)
-                params[f"{prefix}_{field.attname}"] = value
-    return params
+@functools.cache
+def _member_converters() -> list:
+    """What the ORM would do to each column a query returns (JSON decoding, for one)."""
+    found = []
+    for index, field in enumerate(Member._meta.concrete_fields):
+        col = field.get_col(Member._meta.db_table)
+        converters = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+        if converters:
+            found.append((index, col, converters))
+    return found
 
 
 async def member_seen_talking(*, tg_id: int) -> bool:
