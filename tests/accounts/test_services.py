@@ -42,6 +42,18 @@ def test_first_contact_creates_the_member_and_their_preferences_in_one_query(dja
 
 
 @pytest.mark.django_db
+def test_a_new_member_gets_every_default_the_models_declare():
+    member, prefs = member_touch(tg_id=TG), Preferences.objects.get(member__tg_id=TG)
+
+    for model, obj in ((Member, member), (Preferences, prefs)):
+        for field in model._meta.concrete_fields:
+            if field.name not in {"id", "tg_id", "ref", "created_at", "last_seen_at", "member"}:
+                assert getattr(obj, field.attname) == field.get_default(), field.name
+    member.refresh_from_db()
+    assert member.awaiting_context == {} and member.helpfulness == 0.5
+
+
+@pytest.mark.django_db
 def test_a_member_writing_again_within_a_minute_is_read_not_written(django_assert_num_queries):
     member = MemberFactory(tg_id=TG, last_seen_at=clock.now(), awaiting_context={"step": 2})
     version = row_version(member.pk)
