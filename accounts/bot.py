@@ -28,7 +28,7 @@ from accounts.screens import LIMITS, ask_step, show_profile
 from core import hooks as core_hooks
 from core.bot import MEMBER_MESSAGE
 from core.db import db_call
-from core.messaging import call_telegram, render, send
+from core.messaging import call_telegram, render, reply, send
 
 Step = Member.Step
 # Every command of the bot, in the order of the menu and of /help.
@@ -84,7 +84,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await turns.run(update, view=False)
-    await send(context.bot, update.effective_chat.id, "accounts/help", reply_markup=keyboards.help_menu())
+    await reply(context.bot, update.effective_chat.id, "accounts/help", reply_markup=keyboards.help_menu())
 
 
 async def profile(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -6,13 +6,16 @@ import asyncio
 import functools
 import importlib
 import ssl
+import time
 
 import certifi
 import orjson
 from django.conf import settings
 from telegram import User
 from telegram.ext import Application, ApplicationBuilder, ExtBot
-from telegram.request import HTTPXRequest
+from telegram.request import HTTPXRequest, RequestData
+
+from core.messaging import WebhookReply, call_telegram, webhook_reply
 
 # Each app's bot.py exposes register(application); this is the order handlers are tried in.
 BOT_MODULES = (
@@ -48,7 +51,42 @@ class Bot(ExtBot):
 
 
 class Request(HTTPXRequest):
-    """PTB's httpx transport, reading Telegram's answers with orjson (every call parses one)."""
+    """PTB's httpx transport, reading Telegram's answers with orjson (every call parses one), and
+    holding back an update's last sendMessage for the webhook's answer (core.messaging.reply)."""
+
+    async def post(self, url: str, request_data: RequestData | None = None, **kwargs):
+        slot = webhook_reply.get()
+        if slot is None:
+            return await super().post(url, request_data, **kwargs)
+        await self.release(slot)  # a held message goes out before anything after it: order is kept
+        if slot.hold_next and request_data is not None and url.endswith("/sendMessage"):
+            slot.hold_next = False
+            slot.held = (url, request_data, kwargs)
+            params = request_data.parameters
+            chat = {"id": int(params["chat_id"]), "type": "private"}
+            # What sendMessage would return, as far as the handler can know (the id comes later).
+            return {"message_id": 0, "date": int(time.time()), "chat": chat, "text": params.get("text", "")}
+        return await super().post(url, request_data, **kwargs)
+
+    async def release(self, slot: WebhookReply) -> None:
+        """Send a held message now (something follows it, or the update did not end cleanly)."""
+        if slot.held is None:
+            return
+        url, request_data, kwargs = slot.held
+        slot.held = None
+        chat_id = int(request_data.parameters["chat_id"])
+        await call_telegram(
+            chat_id, "sendMessage", lambda: HTTPXRequest.post(self, url, request_data, **kwargs)
+        )
+
+    @staticmethod
+    def held_as_answer(slot: WebhookReply) -> dict | None:
+        """The held message as the webhook's answer body (Telegram runs it), taken off the slot."""
+        if slot.held is None:
+            return None
+        url, request_data, _ = slot.held
+        slot.held = None
+        return {"method": url.rsplit("/", 1)[-1], **request_data.parameters}
 
     @staticmethod
     def parse_json_payload(payload: bytes) -> dict:

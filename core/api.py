@@ -7,7 +7,7 @@ import orjson
 import structlog
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router
 
 from core import metrics
@@ -86,11 +86,15 @@ async def telegram_webhook(request: HttpRequest):
         return _answer(503, "busy", settings.WEBHOOK_RETRY_AFTER_SECONDS)
     _in_flight += 1
     try:
-        outcome = await process_update_json(data, retry_after=settings.WEBHOOK_RETRY_AFTER_SECONDS)
+        outcome = await process_update_json(
+            data, retry_after=settings.WEBHOOK_RETRY_AFTER_SECONDS, reply_in_answer=True
+        )
     except Exception as exc:  # noqa: BLE001 - a bug of ours outside the handlers: never a 500
         outcome = await keep_unhandled(data, exc, retry_after=settings.WEBHOOK_RETRY_AFTER_SECONDS)
     finally:
         _in_flight -= 1
+    if outcome.reply is not None:
+        return HttpResponse(orjson.dumps(outcome.reply), content_type="application/json")
     return _answer(outcome.status, outcome.detail, outcome.retry_after)
 
 

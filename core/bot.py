@@ -3,7 +3,7 @@
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from core.messaging import send
+from core.messaging import reply
 from core.webhook import record_handler_error
 
 # A member's own message in the private chat: not a command, a service message or a payment.
@@ -17,7 +17,7 @@ MEMBER_MESSAGE = (
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await send(context.bot, update.effective_chat.id, "core/unknown_command")
+    await reply(context.bot, update.effective_chat.id, "core/unknown_command")
 
 
 def register(application: Application) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -76,6 +78,37 @@ async def send(
         "sendMessage",
         lambda: bot.send_message(chat_id=chat_id, text=text, parse_mode=ParseMode.HTML, **kwargs),
     )
+
+
+@dataclass
+class WebhookReply:
+    """The last words of the update being handled, held back to ride in the webhook's answer:
+    Telegram runs a method given in that answer, which saves one HTTP call for most updates. Its
+    result never comes back, so only a sendMessage whose Message nobody reads is held (`reply`)."""
+
+    hold_next: bool = False
+    held: tuple | None = None  # (url, request_data, kwargs) of the held call
+
+
+# Set by the webhook around one update's handlers; None in jobs, polling and replays.
+webhook_reply: contextvars.ContextVar[WebhookReply | None] = contextvars.ContextVar(
+    "webhook_reply", default=None
+)
+
+
+async def reply(
+    bot: Bot, chat_id: int, template: str, context: dict[str, Any] | None = None, **kwargs
+) -> None:
+    """An update's last message to the member who sent it: inside the webhook it rides in the
+    answer to Telegram; anywhere else (or if anything is sent after it) it is sent as usual."""
+    slot = webhook_reply.get()
+    if slot is not None:
+        slot.hold_next = True
+    try:
+        await send(bot, chat_id, template, context, **kwargs)
+    finally:
+        if slot is not None:
+            slot.hold_next = False
 
 
 async def edit(bot: Bot, chat_id: int, message_id: int, template: str, context=None, **kwargs) -> None:

@@ -23,7 +23,7 @@ from telegram.error import RetryAfter, TelegramError
 from config.telegram import get_application
 from core import asyncdb, clock, metrics, services
 from core.db import db_call
-from core.messaging import render, retry_after_seconds, send
+from core.messaging import WebhookReply, render, retry_after_seconds, send, webhook_reply
 from core.pseudonym import pseudonymous_ref
 
 log = structlog.get_logger("core.webhook")
@@ -69,6 +69,7 @@ class Outcome:
     status: int
     detail: str
     retry_after: int | None = None
+    reply: dict | None = None  # a Bot API call for Telegram to run (the update's held last message)
 
 
 def update_kind(update: Update) -> str:
@@ -93,8 +94,10 @@ def update_kind(update: Update) -> str:
     return "other"
 
 
-async def process_update_json(data: dict, *, retry_after: int) -> Outcome:
-    """Process one update (already authenticated); the Outcome is what the webhook answers."""
+async def process_update_json(data: dict, *, retry_after: int, reply_in_answer: bool = False) -> Outcome:
+    """Process one update (already authenticated); the Outcome is what the webhook answers. With
+    `reply_in_answer`, the update's last message (core.messaging.reply) comes back in it to be
+    given to Telegram with the answer; otherwise every message is sent (polling)."""
     application = await get_application()
     try:
         update = Update.de_json(data, application.bot)
@@ -117,11 +120,14 @@ async def process_update_json(data: dict, *, retry_after: int) -> Outcome:
 
     failures = HandlerFailures()
     token = current_failures.set(failures)
+    held = WebhookReply() if reply_in_answer else None
+    reply_token = webhook_reply.set(held)
     started = time.perf_counter()
     try:
         await application.process_update(update)
     finally:
         current_failures.reset(token)
+        webhook_reply.reset(reply_token)
         metrics.handler_seconds.labels(kind).observe(time.perf_counter() - started)
 
     flood = next((e for e in failures.errors if isinstance(e, RetryAfter)), None)
@@ -142,6 +148,11 @@ async def process_update_json(data: dict, *, retry_after: int) -> Outcome:
         error = failures.errors[0]
         log.error("webhook.handler_failed", error=type(error).__name__, exc_info=error)
         outcome = await _dead_letter(data, kind, error, _member_ref(update), retry_after=retry_after)
+        if outcome.status == 200 and held is not None:
+            try:  # what was said before the failure goes first, then the apology
+                await application.bot.request.release(held)
+            except TelegramError as exc:
+                log.warning("webhook.held_reply_failed", error=type(exc).__name__)
         if outcome.status == 200:
             await _apologize(application.bot, update)
         return outcome
@@ -150,7 +161,7 @@ async def process_update_json(data: dict, *, retry_after: int) -> Outcome:
     except INFRA_ERRORS:
         pass  # handled already; a stale claim only matters if Telegram resends
     metrics.updates_total.labels(kind, "ok").inc()
-    return Outcome(200, "ok")
+    return Outcome(200, "ok", reply=application.bot.request.held_as_answer(held) if held else None)
 
 
 async def _dead_letter(

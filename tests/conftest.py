@@ -82,8 +82,9 @@ class WebhookResponse:
 class Webhook:
     """Posts update JSON to /telegram/webhook the way Telegram does, through the production ASGI app."""
 
-    def __init__(self, client: AsyncClient):
+    def __init__(self, client: AsyncClient, telegram: FakeBotAPI):
         self.client = client  # Django's AsyncClient, for other pages
+        self.telegram = telegram  # runs a method the webhook answers with, as Telegram would
         self._http = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=asgi_application), base_url="http://testserver"
         )
@@ -94,7 +95,10 @@ class Webhook:
         secret = settings.TELEGRAM_WEBHOOK_SECRET if secret is None else secret
         if secret:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-        return WebhookResponse(await self._http.post("/telegram/webhook", content=body, headers=headers))
+        response = await self._http.post("/telegram/webhook", content=body, headers=headers)
+        if response.status_code == 200:
+            self.telegram.run_webhook_answer(response.content, settings.TELEGRAM_BOT_TOKEN)
+        return WebhookResponse(response)
 
     async def send(self, update: dict):
         """Post and insist on a 200, as a healthy exchange with Telegram would end."""
@@ -114,7 +118,7 @@ class Webhook:
 
 @pytest.fixture
 async def webhook(telegram):
-    yield Webhook(AsyncClient())
+    yield Webhook(AsyncClient(), telegram)
     # This test's event loop ends: close what was opened on it.
     await asyncdb.reset()
     await core_redis.reset()

@@ -14,6 +14,8 @@ import itertools
 import json
 import threading
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -137,6 +139,25 @@ class FakeBotAPI:
     def base_url(self) -> str:
         host, port = self._httpd.server_address[:2]
         return f"http://{host}:{port}"
+
+    def run_webhook_answer(self, content: bytes, token: str) -> None:
+        """Run the Bot API method a webhook's answer carries, as Telegram does after a 200."""
+        try:
+            body = json.loads(content)
+        except ValueError:
+            return
+        if not isinstance(body, dict) or "method" not in body:
+            return
+        method = body.pop("method")
+        request = urllib.request.Request(
+            f"{self.base_url}/bot{token}/{method}",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            urllib.request.urlopen(request, timeout=10).close()
+        except urllib.error.HTTPError:
+            pass  # Telegram does not tell the bot either
 
     def start(self) -> FakeBotAPI:
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)

@@ -32,12 +32,12 @@ def _post(webhook, update):
 def sync_webhook(telegram):
     from tests.conftest import Webhook
 
-    return Webhook(client=None)
+    return Webhook(client=None, telegram=telegram)
 
 
 def test_staff_replay_of_a_dead_letter_answers_the_member(sync_webhook, telegram):
     telegram.fail_next(MEMBER, "bad_request", description="Bad Request: chat not found")
-    update = updates.command(MEMBER, "help")
+    update = updates.command(MEMBER, "start")
     assert _post(sync_webhook, update).status_code == 200
     letter = DeadLetterUpdate.objects.get(update_id=update["update_id"])
     # The member is not left in silence: an apology instead of the answer.
@@ -53,7 +53,7 @@ def test_staff_replay_of_a_dead_letter_answers_the_member(sync_webhook, telegram
 
 def test_a_replay_that_fails_again_is_counted(sync_webhook, telegram):
     telegram.fail_next(MEMBER, "bad_request", times=3)  # the answer, the apology, the replay
-    update = updates.command(MEMBER, "help")
+    update = updates.command(MEMBER, "start")
     _post(sync_webhook, update)
     letter = DeadLetterUpdate.objects.get(update_id=update["update_id"])
 
@@ -66,7 +66,7 @@ def test_a_replay_that_fails_again_is_counted(sync_webhook, telegram):
 
 def test_dead_letters_page_lists_them_for_staff(sync_webhook, telegram, client):
     telegram.fail_next(MEMBER, "bad_request")
-    update = updates.command(MEMBER, "help")
+    update = updates.command(MEMBER, "start")
     _post(sync_webhook, update)
     admin = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
     client.force_login(admin)

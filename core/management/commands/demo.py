@@ -140,6 +140,8 @@ class Command(BaseCommand):
                     content_type="application/json",
                     headers={"X-Telegram-Bot-Api-Secret-Token": settings.TELEGRAM_WEBHOOK_SECRET},
                 )
+                if response.status_code == 200:  # Telegram runs a method given in the answer
+                    server.run_webhook_answer(response.content, settings.TELEGRAM_BOT_TOKEN)
             for call in server.calls[before:]:
                 if not call.ok or call.method == "answerCallbackQuery":
                     continue
