@@ -205,6 +205,9 @@ def test_a_worker_whose_database_sessions_were_dropped_between_jobs_still_pairs_
     try:
         first = queue.enqueue("matching.tasks.matching_sweep")
         _wait(lambda: first.get_status(refresh=True) == "finished", seconds=60, what="a first job")
+        runner = queue.enqueue("os.getpid")
+        _wait(lambda: runner.get_status(refresh=True) == "finished", seconds=30, what="a second job")
+        assert runner.return_value() == worker.process.pid  # jobs run in the worker, not a fork each
         _drop_worker_sessions(watch)  # a worker that keeps them between jobs (a fork per job keeps none)
 
         for member in (anna, boris):
