@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from accounts import keyboards, onboarding, validators
 from accounts.models import Member
-from core.messaging import edit, send
+from core.messaging import edit, reply
 
 Step = Member.Step
 LIMITS = {"min": validators.PSEUDONYM_MIN, "max": validators.PSEUDONYM_MAX}
@@ -17,27 +17,27 @@ TOPIC_LIMITS = {"min": onboarding.TOPICS_MIN, "max": onboarding.TOPICS_MAX}
 
 async def _pseudonym(bot, chat_id: int, member: Member, view: dict, editing: bool) -> None:
     markup = keyboards.cancel_edit() if editing else None
-    await send(bot, chat_id, "accounts/ask_pseudonym", LIMITS, reply_markup=markup)
+    await reply(bot, chat_id, "accounts/ask_pseudonym", LIMITS, reply_markup=markup)
 
 
 async def _timezone(bot, chat_id: int, member: Member, view: dict, editing: bool) -> None:
-    await send(bot, chat_id, "accounts/ask_timezone", reply_markup=keyboards.timezones(editing=editing))
+    await reply(bot, chat_id, "accounts/ask_timezone", reply_markup=keyboards.timezones(editing=editing))
 
 
 async def _country(bot, chat_id: int, member: Member, view: dict, editing: bool) -> None:
     suggested = view.get("suggested", "")
     markup = keyboards.countries(suggested, editing=editing)
-    await send(bot, chat_id, "accounts/ask_country", {"suggested": suggested}, reply_markup=markup)
+    await reply(bot, chat_id, "accounts/ask_country", {"suggested": suggested}, reply_markup=markup)
 
 
 async def _topics(bot, chat_id: int, member: Member, view: dict, editing: bool) -> None:
     markup = keyboards.topics(view["topics"], view["selected"])
-    await send(bot, chat_id, "accounts/ask_topics", TOPIC_LIMITS, reply_markup=markup)
+    await reply(bot, chat_id, "accounts/ask_topics", TOPIC_LIMITS, reply_markup=markup)
 
 
 async def _sensitivity(bot, chat_id: int, member: Member, view: dict, editing: bool) -> None:
     markup = keyboards.sensitivity(view.get("sensitivity", ""), editing=editing)
-    await send(bot, chat_id, "accounts/ask_sensitivity", reply_markup=markup)
+    await reply(bot, chat_id, "accounts/ask_sensitivity", reply_markup=markup)
 
 
 async def _safety(bot, chat_id: int, member: Member, view: dict, editing: bool) -> None:
@@ -46,30 +46,30 @@ async def _safety(bot, chat_id: int, member: Member, view: dict, editing: bool) 
 
 async def _expectations(bot, chat_id: int, member: Member, view: dict, editing: bool) -> None:
     markup = keyboards.expectations(member.expectations)
-    await send(bot, chat_id, "accounts/ask_expectations", reply_markup=markup)
+    await reply(bot, chat_id, "accounts/ask_expectations", reply_markup=markup)
 
 
 async def _availability(bot, chat_id: int, member: Member, view: dict, editing: bool) -> None:
     markup = keyboards.availability(member.availability)
-    await send(bot, chat_id, "accounts/ask_availability", reply_markup=markup)
+    await reply(bot, chat_id, "accounts/ask_availability", reply_markup=markup)
 
 
 async def _bio(bot, chat_id: int, member: Member, view: dict, editing: bool) -> None:
     context = {"editing": True} if editing else None
-    await send(bot, chat_id, "accounts/ask_bio", context, reply_markup=keyboards.bio(editing=editing))
+    await reply(bot, chat_id, "accounts/ask_bio", context, reply_markup=keyboards.bio(editing=editing))
 
 
 async def _colist(bot, chat_id: int, member: Member, view: dict, editing: bool) -> None:
     markup = colist_markup(view)
-    await send(bot, chat_id, "accounts/ask_colist", {"max": onboarding.COLIST_MAX}, reply_markup=markup)
+    await reply(bot, chat_id, "accounts/ask_colist", {"max": onboarding.COLIST_MAX}, reply_markup=markup)
 
 
 async def _rules(bot, chat_id: int, member: Member, view: dict, editing: bool) -> None:
-    await send(bot, chat_id, "accounts/rules", reply_markup=keyboards.rules())
+    await reply(bot, chat_id, "accounts/rules", reply_markup=keyboards.rules())
 
 
 async def _adult(bot, chat_id: int, member: Member, view: dict, editing: bool) -> None:
-    await send(bot, chat_id, "accounts/ask_adult", reply_markup=keyboards.adult())
+    await reply(bot, chat_id, "accounts/ask_adult", reply_markup=keyboards.adult())
 
 
 Question = Callable[[object, int, Member, dict, bool], Awaitable[None]]
@@ -98,7 +98,7 @@ async def ask_step(bot, chat_id: int, member: Member, view: dict) -> None:
     """Ask what the member's onboarding step needs (or show the summary card when done)."""
     question = QUESTIONS.get(member.onboarding_step)
     if question is None:
-        await send(bot, chat_id, "accounts/summary", {"card": view["card"]}, reply_markup=keyboards.summary())
+        await reply(bot, chat_id, "accounts/summary", {"card": view["card"]}, reply_markup=keyboards.summary())
     else:
         await question(bot, chat_id, member, view, False)
 
@@ -131,11 +131,11 @@ async def ask_again(bot, chat_id: int, member: Member, view: dict) -> None:
 async def after_step(bot, chat_id: int, member: Member, view: dict, *, was_onboarded: bool) -> None:
     """A step or an edit was saved: go on to the next question, or back to the profile."""
     if was_onboarded:
-        await send(bot, chat_id, "accounts/saved_long")
+        await reply(bot, chat_id, "accounts/saved_long")
         await show_profile(bot, chat_id, view)
         return
     if member.is_onboarded:
-        await send(bot, chat_id, "accounts/onboarding_done")
+        await reply(bot, chat_id, "accounts/onboarding_done")
     await ask_step(bot, chat_id, member, view)
 
 
@@ -147,7 +147,7 @@ async def send_safety_card(
     if message_id:
         await edit(bot, chat_id, message_id, "accounts/safety_card", {"number": number}, reply_markup=markup)
     else:
-        await send(bot, chat_id, "accounts/safety_card", {"number": number}, reply_markup=markup)
+        await reply(bot, chat_id, "accounts/safety_card", {"number": number}, reply_markup=markup)
 
 
 async def show_profile(bot, chat_id: int, view: dict, *, message_id: int | None = None) -> None:
@@ -156,4 +156,4 @@ async def show_profile(bot, chat_id: int, view: dict, *, message_id: int | None 
     if message_id:
         await edit(bot, chat_id, message_id, "accounts/profile", {"card": card}, reply_markup=markup)
     else:
-        await send(bot, chat_id, "accounts/profile", {"card": card}, reply_markup=markup)
+        await reply(bot, chat_id, "accounts/profile", {"card": card}, reply_markup=markup)

@@ -29,7 +29,7 @@ async def test_a_full_journey_logs_no_telegram_id_pseudonym_token_or_message_tex
     await boris.tap("Принять")
     await webhook.text(ANNA, "очень-личный-текст-сообщения")
     telegram.fail_next(ANNA, "bad_request")  # a dead letter is logged too
-    await webhook.send(updates.command(ANNA, "profile", "ещё-личный-текст"))
+    await webhook.send(updates.command(ANNA, "mydata", "ещё-личный-текст"))
     telegram.fail_next(BORIS, "forbidden", method="copyMessage")
     await webhook.text(ANNA, "третий-личный-текст")
 
