@@ -98,7 +98,9 @@ async def ask_step(bot, chat_id: int, member: Member, view: dict) -> None:
     """Ask what the member's onboarding step needs (or show the summary card when done)."""
     question = QUESTIONS.get(member.onboarding_step)
     if question is None:
-        await reply(bot, chat_id, "accounts/summary", {"card": view["card"]}, reply_markup=keyboards.summary())
+        await reply(
+            bot, chat_id, "accounts/summary", {"card": view["card"]}, reply_markup=keyboards.summary()
+        )
     else:
         await question(bot, chat_id, member, view, False)
 
