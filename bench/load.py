@@ -296,7 +296,7 @@ async def run_mixed(
 
 def process_stats(serve: subprocess.Popen, fake: subprocess.Popen) -> dict[str, dict[str, float]]:
     """RSS (MiB) and CPU-seconds so far of the web server (uvicorn and its workers), the worker
-    (rqworker, its scheduler and finished work horses), the cron scheduler and the fake Bot API."""
+    (rqworker and its scheduler), the cron scheduler and the fake Bot API."""
     import psutil
 
     groups = {name: {"rss": 0.0, "cpu": 0.0} for name in ("web", "worker", "cron", "fake Bot API")}

@@ -101,7 +101,7 @@ def tls_context() -> ssl.SSLContext:
     """One TLS context per process (what httpx would build, certifi's roots), shared by every Bot.
 
     Building one reads and parses the whole CA bundle (~20 ms of CPU); jobs build a Bot each, and
-    rq's work horses inherit this one from the worker (core.worker.Worker builds it before forking).
+    the worker builds it once at start (core.worker.Worker), before its first job.
     """
     return ssl.create_default_context(cafile=certifi.where())
 

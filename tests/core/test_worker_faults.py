@@ -84,7 +84,7 @@ class WorkerProcess:
         )
 
     def kill9(self) -> None:
-        """SIGKILL to the worker, its work horse and its scheduler (each in a process group of its
+        """SIGKILL to the worker (which runs the job) and its scheduler (each in a process group of its
         own), as when the container is killed or the kernel's OOM killer strikes."""
         tree = [self.process.pid] + [child.pid for child in psutil.Process(self.process.pid).children(True)]
         for pid in tree:
@@ -144,7 +144,7 @@ def test_a_worker_killed_mid_round_and_restarted_pairs_the_members_once_and_sche
         )
         blocked = _wait(lambda: _blocked_backend(watch), seconds=60, what="the round to reach its INSERT")
 
-        first.kill9()  # worker, work horse and scheduler
+        first.kill9()  # worker (mid-job) and scheduler
         holder.commit()
         _wait(
             lambda: not watch.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (blocked,)).fetchone(),
