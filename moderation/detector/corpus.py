@@ -43,6 +43,11 @@ def _read(path: Path) -> list[Row]:
     return rows
 
 
+def _split_rows(names: tuple[str, ...], split: str | None) -> list[Row]:
+    rows = [row for name in names for row in _read(CORPUS / f"{name}.jsonl")]
+    return [r for r in rows if split is None or split_of(r.text) == split]
+
+
 def crisis_rows(split: str | None = None) -> list[Row]:
     """Crisis messages, hard negatives and ordinary chat lines; split None: all; "fresh"/"fresh2": a fresh set."""
     if split in FRESH_SETS:
@@ -62,8 +67,7 @@ def crisis_rows(split: str | None = None) -> list[Row]:
         "ordinary_member",
         "ordinary_replies",
     )
-    rows = [row for name in names for row in _read(CORPUS / f"{name}.jsonl")]
-    return [r for r in rows if split is None or split_of(r.text) == split]
+    return _split_rows(names, split)
 
 
 def toxicity_rows(split: str | None = None) -> list[Row]:
@@ -81,5 +85,4 @@ def toxicity_rows(split: str | None = None) -> list[Row]:
         "ordinary_member",
         "ordinary_replies",
     )
-    rows = [row for name in names for row in _read(CORPUS / f"{name}.jsonl")]
-    return [r for r in rows if split is None or split_of(r.text) == split]
+    return _split_rows(names, split)
