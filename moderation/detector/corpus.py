@@ -43,6 +43,10 @@ def _read(path: Path) -> list[Row]:
     return rows
 
 
+# Ordinary chat lines: negatives for both crisis and toxicity.
+ORDINARY = ("ordinary", "ordinary_more", "ordinary_pain", "ordinary_member", "ordinary_replies")
+
+
 def _split_rows(names: tuple[str, ...], split: str | None) -> list[Row]:
     rows = [row for name in names for row in _read(CORPUS / f"{name}.jsonl")]
     return [r for r in rows if split is None or split_of(r.text) == split]
@@ -61,11 +65,7 @@ def crisis_rows(split: str | None = None) -> list[Row]:
         "crisis_negatives_plain",
         "crisis_member",
         "crisis_negatives_member",
-        "ordinary",
-        "ordinary_more",
-        "ordinary_pain",
-        "ordinary_member",
-        "ordinary_replies",
+        *ORDINARY,
     )
     return _split_rows(names, split)
 
@@ -79,10 +79,6 @@ def toxicity_rows(split: str | None = None) -> list[Row]:
         "toxicity_more",
         "toxicity_plain",
         "toxicity_member",
-        "ordinary",
-        "ordinary_more",
-        "ordinary_pain",
-        "ordinary_member",
-        "ordinary_replies",
+        *ORDINARY,
     )
     return _split_rows(names, split)
