@@ -70,10 +70,10 @@ class Request(HTTPXRequest):
 
     async def release(self, slot: WebhookReply) -> None:
         """Send a held message now (something follows it, or the update did not end cleanly)."""
-        if slot.held is None:
+        held, slot.held = slot.held, None
+        if held is None:
             return
-        url, request_data, kwargs = slot.held
-        slot.held = None
+        url, request_data, kwargs = held
         chat_id = int(request_data.parameters["chat_id"])
         await call_telegram(
             chat_id, "sendMessage", lambda: HTTPXRequest.post(self, url, request_data, **kwargs)
@@ -82,10 +82,10 @@ class Request(HTTPXRequest):
     @staticmethod
     def held_as_answer(slot: WebhookReply) -> dict | None:
         """The held message as the webhook's answer body (Telegram runs it), taken off the slot."""
-        if slot.held is None:
+        held, slot.held = slot.held, None
+        if held is None:
             return None
-        url, request_data, _ = slot.held
-        slot.held = None
+        url, request_data, _ = held
         return {"method": url.rsplit("/", 1)[-1], **request_data.parameters}
 
     @staticmethod
