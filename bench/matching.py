@@ -186,7 +186,7 @@ def main() -> None:
     timings = []
     for i in rng.sample(range(len(pool)), 1000):
         t0 = time.perf_counter()
-        row = np.nan_to_num(pairing.score_block(enc, slice(i, i + 1)), nan=-1.0)[0]
+        row = np.nan_to_num(pairing.score_block(enc, np.array([i])), nan=-1.0)[0]
         best = np.argpartition(-row, rounds.CANDIDATES_PER_MEMBER)[: rounds.CANDIDATES_PER_MEMBER]
         [int(j) for j in best if row[j] >= 0]
         timings.append((time.perf_counter() - t0) * 1000)

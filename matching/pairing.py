@@ -1,7 +1,7 @@
 """How a round pairs the waiting queue: every pair scored at once, then a matching.
 
 1. `candidate_edges`: every waiting member against every other, vectorised with numpy (shared
-   topics are a product of one-hot matrices; time overlap is a table over the few hundred
+   topics are a popcount of topic bit sets; time overlap is a table over the few hundred
    distinct (timezone, windows) classes; the rules and the score are exactly
    `matching.scoring.score`, which stays the readable reference and is tested against this).
    Each member keeps their best `per_member` eligible candidates.
@@ -23,12 +23,15 @@ from matching import scoring
 
 EXACT_LIMIT = 300  # blossom is cubic: exact up to this many members, greedy + augmentation above
 ROW_BLOCK = 64  # rows scored at a time (scratch memory: 3 × ROW_BLOCK × pool)
+# Score weight of 0, 1, 2 … shared topics: rules.topics · min(shared / 5, 1) (scoring.score).
+_TOPICS_FULL = 5
 
 
 @dataclass
 class Encoded:
-    topics: np.ndarray  # n × topics one-hot (float32), so shared topics are one matrix product
-    high: np.ndarray | None  # the same for high-sensitivity topics only
+    topics: np.ndarray  # n × words: each member's topics as a bit set (no BLAS, no threads)
+    high: np.ndarray | None  # words: the high-sensitivity topics' bits, None when there are none
+    topic_value: np.ndarray  # shared-topic count → rules.topics · min(count / 5, 1)
     need: np.ndarray  # shared topics each member needs (2 strict, 1 soft)
     time_class: np.ndarray  # index into `overlap`: same timezone, windows and expectations
     overlap: np.ndarray  # class × class: w_time · overlap + w_exp · fit, or -1 (times never meet)
@@ -44,14 +47,13 @@ def encode(
 ) -> Encoded:
     topic_ids = sorted({t for c in pool for t in c.topics})
     topic_index = {t: i for i, t in enumerate(topic_ids)}
-    topics = np.zeros((len(pool), max(len(topic_ids), 1)), dtype=np.float32)
+    onehot = np.zeros((len(pool) + 1, max(len(topic_ids), 1)), dtype=bool)
     for row, c in enumerate(pool):
-        topics[row, [topic_index[t] for t in c.topics]] = 1
-    high_columns = [topic_index[t] for t in topic_ids if t in high_topics]
-    high = None
-    if high_columns:
-        high = np.zeros_like(topics)
-        high[:, high_columns] = topics[:, high_columns]
+        onehot[row, [topic_index[t] for t in c.topics]] = True
+    onehot[len(pool), [topic_index[t] for t in topic_ids if t in high_topics]] = True
+    bits = _bit_sets(onehot)  # the last row: the high-sensitivity topics
+    high = bits[-1] if onehot[-1].any() else None
+    counts = np.arange(len(topic_ids) + 1, dtype=np.float32)
     # Time overlap and expectation fit depend only on (timezone, windows, expectations): a few
     # hundred classes, scored once into one table (-1: their times never meet).
     classes: dict[tuple, int] = {}
@@ -65,8 +67,9 @@ def encode(
         time_class[row] = classes[key]
     overlap = _overlap_table(members_of, rules)
     return Encoded(
-        topics=topics,
+        topics=bits[:-1],
         high=high,
+        topic_value=np.minimum(counts, _TOPICS_FULL) * np.float32(rules.topics / _TOPICS_FULL),
         need=np.array([2 if c.strict else 1 for c in pool], dtype=np.float32),
         time_class=time_class,
         overlap=overlap,
@@ -79,6 +82,29 @@ def encode(
 
 
 _STRAIN_FACTOR = np.array(scoring.STRAIN_FACTOR, dtype=np.float32)
+
+
+def _bit_sets(onehot: np.ndarray) -> np.ndarray:
+    """Rows of a boolean matrix as bit sets: rows × words of the narrowest unsigned type that
+    holds them (one uint16 word for a few dozen topics' worth of 14)."""
+    packed = np.packbits(onehot, axis=1)
+    width = packed.shape[1]
+    size = next((s for s in (1, 2, 4) if s >= width), 8 * -(-width // 8))
+    padded = np.zeros((len(onehot), size), dtype=np.uint8)
+    padded[:, :width] = packed
+    return padded.view(f"<u{min(size, 8)}")
+
+
+def _popcount_shared(
+    bits: np.ndarray, rows: np.ndarray, cols: np.ndarray, mask: np.ndarray | None, out: np.ndarray
+) -> None:
+    """out[r, c] = how many bits members rows[r] and cols[c] have in common (within `mask`)."""
+    out.fill(0)
+    for word in range(bits.shape[1]):
+        both = bits[rows, word, None] & bits[cols, word][None, :]
+        if mask is not None:
+            both &= mask[word]
+        out += np.bitwise_count(both)
 
 
 def _overlap_table(members: list[scoring.Candidate], rules: scoring.Rules) -> np.ndarray:
@@ -119,56 +145,64 @@ def _unmask(mask: int, wants: list[str]) -> frozenset[str]:
 
 
 class _Buffers:
-    """Scratch arrays reused for every block: fresh 10 MB temporaries cost more in page faults
-    than the arithmetic itself."""
+    """Scratch memory reused for every block (fresh 10 MB temporaries cost more in page faults
+    than the arithmetic itself), handed out as contiguous rows × columns views."""
 
-    def __init__(self, rows: int, n: int):
-        self.shared = np.empty((rows, n), dtype=np.float32)
-        self.tmp = np.empty((rows, n), dtype=np.float32)
-        self.refused = np.empty((rows, n), dtype=bool)
-        self.flag = np.empty((rows, n), dtype=bool)
+    def __init__(self, size: int):
+        self.shared = np.empty(size, dtype=np.uint8)
+        self.tmp = np.empty(size, dtype=np.float32)
+        self.refused = np.empty(size, dtype=bool)
+        self.flag = np.empty(size, dtype=bool)
+
+    def views(self, count: int, m: int) -> tuple[np.ndarray, ...]:
+        return tuple(
+            a[: count * m].reshape(count, m) for a in (self.shared, self.tmp, self.refused, self.flag)
+        )
 
 
-def score_block(enc: Encoded, rows: slice, buffers: _Buffers | None = None) -> np.ndarray:
-    """Scores (float32) of members `rows` against the whole pool; -1 where not allowed.
+def score_block(
+    enc: Encoded, rows: np.ndarray, cols: np.ndarray | None = None, buffers: _Buffers | None = None
+) -> np.ndarray:
+    """Scores (float32) of members `rows` against members `cols` (sorted; all when None); -1 where
+    not allowed.
 
     Same rules and formula as scoring.score; values agree with it to float32 precision (≈1e-7).
-    The result lives in `buffers` (valid until the next call with them).
+    Which pairs were refused stays in `buffers.refused` until the next call with them.
     """
-    count = rows.stop - (rows.start or 0)
-    n = enc.topics.shape[0]
-    buffers = buffers or _Buffers(count, n)
-    shared, tmp = buffers.shared[:count], buffers.tmp[:count]
-    refused, flag = buffers.refused[:count], buffers.flag[:count]
-    score = np.empty((count, n), dtype=np.float32)
-    np.matmul(enc.topics[rows], enc.topics.T, out=shared)
-    np.minimum(shared, 5, out=score)
-    score *= np.float32(enc.rules.topics / 5)
-    np.take(enc.overlap[enc.time_class[rows]], enc.time_class, axis=1, out=tmp)
+    cols = np.arange(enc.topics.shape[0]) if cols is None else cols
+    count, m = len(rows), len(cols)
+    buffers = buffers or _Buffers(count * m)
+    shared, tmp, refused, flag = buffers.views(count, m)
+    score = np.empty((count, m), dtype=np.float32)
+    _popcount_shared(enc.topics, rows, cols, None, shared)
+    np.take(enc.topic_value, shared, out=score)
+    np.take(enc.overlap[enc.time_class[rows]], enc.time_class[cols], axis=1, out=tmp)
     np.less(tmp, 0, out=refused)
     score += tmp
     score += enc.half_help[rows, None]
-    score += enc.half_help[None, :]
-    np.maximum(enc.need[rows, None], enc.need[None, :], out=tmp)
+    score += enc.half_help[None, cols]
+    np.maximum(enc.need[rows, None], enc.need[None, cols], out=tmp)
     np.less(shared, tmp, out=flag)
     refused |= flag
     if enc.high is not None:  # a single shared topic that is a crisis topic for both
-        np.matmul(enc.high[rows], enc.high.T, out=tmp)
-        np.equal(tmp, 1, out=flag)
+        high_shared = np.empty_like(shared)
+        _popcount_shared(enc.topics, rows, cols, enc.high, high_shared)
+        np.equal(high_shared, 1, out=flag)
         flag &= shared == 1
         refused |= flag
+    high_risk, very_hard = enc.high_risk[cols], enc.very_hard[cols]
     for r in np.flatnonzero(enc.high_risk[rows]):  # never two people in acute crisis (rare)
-        refused[r] |= enc.high_risk
-        refused[r] |= enc.very_hard  # nor acute crisis with "very hard right now"
-    if enc.high_risk.any():
-        np.logical_and(enc.very_hard[rows, None], enc.high_risk[None, :], out=flag)
+        refused[r] |= high_risk
+        refused[r] |= very_hard  # nor acute crisis with "very hard right now"
+    if high_risk.any():
+        np.logical_and(enc.very_hard[rows, None], high_risk[None, :], out=flag)
         refused |= flag
     if enc.strain.any():  # the steadier side's strain discounts the pair (scoring.STRAIN_FACTOR)
-        score *= _STRAIN_FACTOR[np.minimum(enc.strain[rows, None], enc.strain[None, :])]
+        score *= _STRAIN_FACTOR[np.minimum(enc.strain[rows, None], enc.strain[None, cols])]
+    at = np.minimum(np.searchsorted(cols, rows), m - 1)  # not with oneself
+    itself = np.flatnonzero(cols[at] == rows)
+    refused[itself, at[itself]] = True
     np.putmask(score, refused, -1)
-    start = rows.start or 0
-    diagonal = np.arange(count)
-    score[diagonal, diagonal + start] = -1  # not with oneself
     return score
 
 
@@ -180,43 +214,60 @@ def candidate_edges(
     per_member: int = 8,
     rules: scoring.Rules = scoring.SPEC_RULES,
 ) -> tuple[list[tuple[int, int, float]], set[int]]:
-    """Each member's best `per_member` candidates as edges (i < j, score), and who had any."""
+    """Each member's best `per_member` candidates as edges (i < j, score), and who had any.
+
+    Rows are scored a time class at a time, against only the members whose times can meet
+    theirs (about a third of the pool): the other pairs are refused whatever else they share.
+    """
     enc = encode(pool, high_topics, rules)
     n = len(pool)
-    k = min(per_member, n - 1)
-    if k <= 0:
+    if min(per_member, n - 1) <= 0:
         return [], set()
     position = {c.member_id: i for i, c in enumerate(pool)}
-    banned = [(position[a], position[b]) for a, b in excluded if a in position and b in position]
+    banned: dict[int, list[int]] = {}
+    for a, b in excluded:
+        if a in position and b in position:
+            banned.setdefault(position[a], []).append(position[b])
+            banned.setdefault(position[b], []).append(position[a])
     # Equal scores are common; a fixed pseudo-random tie-break (below the scores' precision)
     # spreads the chosen candidates instead of piling them on the same few members.
     rng = np.random.default_rng(n)
-    jitter = rng.random((min(ROW_BLOCK, n), n), dtype=np.float32) * np.float32(1e-7)
+    size = min(ROW_BLOCK, n) * n
+    jitter = rng.random(size, dtype=np.float32) * np.float32(1e-7)
     # Refused pairs are ranked at distinct values below -1: thousands of equal -1s would make
     # the partition below several times slower.
-    floor = np.float32(-2) + rng.random((min(ROW_BLOCK, n), n), dtype=np.float32)
+    floor = np.float32(-2) + rng.random(size, dtype=np.float32)
     found_i, found_j, found_v = [], [], []
-    buffers = _Buffers(min(ROW_BLOCK, n), n)
-    for start in range(0, n, ROW_BLOCK):
-        rows = slice(start, min(start + ROW_BLOCK, n))
-        block = score_block(enc, rows, buffers)
-        for i, j in banned:
-            for a, b in ((i, j), (j, i)):
-                if start <= a < rows.stop:
-                    block[a - start, b] = -1
-        count = block.shape[0]
-        ranked = np.add(block, jitter[:count], out=buffers.tmp[:count])
-        np.copyto(ranked, floor[:count], where=buffers.refused[:count])
-        # Each row's k-th best value (a partition of values is 4× cheaper than argpartition),
-        # then the few entries at or above it; ties at the threshold are cut to k below.
-        kth = np.partition(ranked, n - k, axis=1)[:, n - k]
-        np.greater_equal(ranked, np.maximum(kth, 0)[:, None], out=buffers.flag[:count])
-        r, j = np.divmod(np.flatnonzero(buffers.flag[:count]), n)
-        if len(r) > count * k:
-            r, j = _first_k_per_row(r, j, ranked, k)
-        found_i.append(r + start)
-        found_j.append(j)
-        found_v.append(block[r, j])
+    buffers = _Buffers(size)
+    order = np.argsort(enc.time_class, kind="stable")
+    for members in np.split(order, np.flatnonzero(np.diff(enc.time_class[order])) + 1):
+        cols = np.flatnonzero(enc.overlap[enc.time_class[members[0]]][enc.time_class] >= 0)
+        k = min(per_member, len(cols) - 1)
+        if k <= 0:
+            continue
+        for start in range(0, len(members), ROW_BLOCK):
+            rows = members[start : start + ROW_BLOCK]
+            block = score_block(enc, rows, cols, buffers)
+            count, m = block.shape
+            _, ranked, refused, flag = buffers.views(count, m)
+            for r, i in enumerate(rows.tolist()):
+                if i in banned:
+                    at = np.intersect1d(cols, banned[i], return_indices=True)[1]
+                    block[r, at], refused[r, at] = -1, True
+            np.add(block, jitter[: count * m].reshape(count, m), out=ranked)
+            np.copyto(ranked, floor[: count * m].reshape(count, m), where=refused)
+            # Each row's k-th best value (a partition of values is 4× cheaper than argpartition),
+            # then the few entries at or above it; ties at the threshold are cut to k below.
+            kth = np.partition(ranked, m - k, axis=1)[:, m - k]
+            np.greater_equal(ranked, np.maximum(kth, 0)[:, None], out=flag)
+            r, j = np.divmod(np.flatnonzero(flag), m)
+            if len(r) > count * k:
+                r, j = _first_k_per_row(r, j, ranked, k)
+            found_i.append(rows[r])
+            found_j.append(cols[j])
+            found_v.append(block[r, j])
+    if not found_i:
+        return [], set()
     i_all, j_all = np.concatenate(found_i), np.concatenate(found_j)
     v_all = np.round(np.concatenate(found_v).astype(np.float64), 6)
     low, high = np.minimum(i_all, j_all), np.maximum(i_all, j_all)
