@@ -5,15 +5,20 @@
 Starts the fake Telegram Bot API and one uvicorn process on `config.asgi` (the production path)
 against a fresh `bench_rss` database with `--pairs` conversations, then sends `--updates` updates
 closed-loop with `--concurrency` clients: /help from new members and relayed text between the
-pairs, alternating. It samples the process's RSS after the warm-up and every `--every` updates,
-prints the series, and the verdict against the target (≤ 150 MiB, no growth: the last sample no
-more than `--slack` MiB above the one at 20 % of the run, where caches have filled).
+pairs, alternating. Relayed texts are as varied as members' (`--vocabulary open`, the default):
+words of the detector's corpus, one long word in three with a typo, so the safety detector's
+per-word caches meet an open vocabulary as in production; `--vocabulary one` repeats one text.
+It samples the process's RSS after the warm-up and every `--every` updates, prints the series,
+and the verdict against the target (≤ 150 MiB, no growth: the last sample no more than `--slack`
+MiB above the one at 20 % of the run, where caches have filled).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import random
 import subprocess
 import sys
 import time
@@ -21,7 +26,7 @@ from contextlib import ExitStack
 
 import psutil
 from harness import PY, ROOT, Connection, base_env, bench_database_url, free_port
-from race import help_updates, prepare_ours, relay_updates, server, uvicorn
+from race import PAIRED_BASE, _update, help_updates, prepare_ours, relay_updates, server, uvicorn
 
 TARGET_MIB = 150
 
@@ -50,9 +55,44 @@ async def send(port: int, make, *, count: int, concurrency: int) -> tuple[int, i
     return ok, other
 
 
-def mixed(base: int, members: int):
+CORPUS = ROOT / "moderation" / "detector" / "corpus"
+LETTERS = "абвгдежзийклмнопрстуфхцчшщыьэюя"
+
+
+def corpus_words() -> list[str]:
+    return sorted(
+        {
+            word
+            for path in CORPUS.glob("*.jsonl")
+            for line in path.open()
+            for word in json.loads(line)["text"].split()
+        }
+    )
+
+
+def varied_relay(base: int, members: int, words: list[str]):
+    """Relayed text of 3–15 corpus words, one long word in three with a typo (new word forms)."""
+    rng = random.Random(base)
+
+    def typo(word: str) -> str:
+        if len(word) < 4 or rng.random() > 1 / 3:
+            return word
+        at = rng.randrange(len(word))
+        return word[:at] + rng.choice(LETTERS) + word[at + 1 :]
+
+    def make(i: int) -> bytes:
+        text = " ".join(typo(rng.choice(words)) for _ in range(rng.randint(3, 15)))
+        return _update(base + i, PAIRED_BASE + rng.randrange(members), text, False)
+
+    return make
+
+
+def mixed(base: int, members: int, words: list[str] | None):
     """/help from a new member and relayed text, alternating."""
-    help_of, relay_of = help_updates(base), relay_updates(base + 500_000, members)
+    help_of = help_updates(base)
+    relay_of = (
+        varied_relay(base + 500_000, members, words) if words else relay_updates(base + 500_000, members)
+    )
     return lambda i: relay_of(i) if i % 2 else help_of(i)
 
 
@@ -67,7 +107,9 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--pairs", type=int, default=2000)
     parser.add_argument("--slack", type=float, default=5.0, help="MiB of growth still called flat")
+    parser.add_argument("--vocabulary", choices=["open", "one"], default="open", help="relayed texts")
     args = parser.parse_args()
+    words = corpus_words() if args.vocabulary == "open" else None
 
     env = base_env()
     env["DATABASE_URL"] = bench_database_url(env, "bench_rss")
@@ -89,14 +131,16 @@ def main() -> int:
         # uvicorn --workers 1 serves in a child process: that one holds the application.
         pid = next(iter(psutil.Process(web.pid).children()), psutil.Process(web.pid)).pid
         members = 2 * args.pairs
-        asyncio.run(send(port, mixed(100_000_000, members), count=1000, concurrency=args.concurrency))
+        asyncio.run(send(port, mixed(100_000_000, members, words), count=1000, concurrency=args.concurrency))
         series = [(0, rss_mib(pid))]
         print(f"web RSS after a 1 000-update warm-up: {series[0][1]:.1f} MiB", flush=True)
         sent, refused, started = 0, 0, time.perf_counter()
         while sent < args.updates:
             chunk = min(args.every, args.updates - sent)
             ok, other = asyncio.run(
-                send(port, mixed(200_000_000 + sent, members), count=chunk, concurrency=args.concurrency)
+                send(
+                    port, mixed(200_000_000 + sent, members, words), count=chunk, concurrency=args.concurrency
+                )
             )
             sent += chunk
             refused += other
@@ -110,7 +154,9 @@ def main() -> int:
     peak = max(rss for _, rss in series)
     settled = next(rss for n, rss in series if n >= args.updates * 0.2)
     growth = series[-1][1] - settled
-    print(f"\nweb RSS over {sent} updates (/help and relay alternating), one process:")
+    print(
+        f"\nweb RSS over {sent} updates (/help and relay alternating, {args.vocabulary} vocabulary), one process:"
+    )
     print("  " + ", ".join(f"{n // 1000}k: {rss:.0f}" for n, rss in series) + " MiB")
     print(
         f"  peak {peak:.1f} MiB (target ≤ {TARGET_MIB}): {'met' if peak <= TARGET_MIB else 'NOT met'}; "
