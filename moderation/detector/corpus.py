@@ -65,6 +65,11 @@ def crisis_rows(split: str | None = None) -> list[Row]:
         "crisis_negatives_plain",
         "crisis_member",
         "crisis_negatives_member",
+        # Written for breadth (typos, translit, slang, lookalikes of every kind), not to fix any one miss.
+        "crisis_weak_kinds",
+        "crisis_negatives_everyday",
+        "crisis_breadth",
+        "crisis_negatives_breadth",
         *ORDINARY,
     )
     return _split_rows(names, split)
