@@ -84,6 +84,7 @@ def toxicity_rows(split: str | None = None) -> list[Row]:
         "toxicity_more",
         "toxicity_plain",
         "toxicity_member",
+        "toxicity_breadth",
         *ORDINARY,
     )
     return _split_rows(names, split)

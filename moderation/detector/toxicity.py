@@ -197,12 +197,16 @@ _BODY = (
 )
 _MAIM = r"(оторву|вырежу|переломаю|сломаю|пересчитаю|выбью|разобью|отрежу|проломлю|поломаю|откручу|вырву|выколю|отобью)"
 _AUDIENCE = (
-    r"(жен|муж|бывш|начальн|руководств|родител|мам|пап|дет|сын|доч|подписчик|работодател|коллег|друз|"
+    r"(жен|муж|бывш|начальн|руководств|родител|мам|мат[еь]|пап|отц|отец|брат|сестр|дет|сын|доч|подписчик|работодател|коллег|друз|"
     r"паблик|сеть|интернет|переписк|фот|скрин|данные|имя|адрес|паспорт|номер|откровени|сообщени)"
 )
 _PUBLISH = (
     r"(выложу|солью|сливаю|опубликую|разошлю|покажу|отправлю|перешлю|скину|расскажу|напишу|пишу|отнесу)"
 )
+# Anonymity broken on purpose: "я уже знаю твою фамилию", "адрес твой пробью за вечер".
+_KNOW = r"(знаю|узнаю|узнал|узнала|пробью|пробил|пробила|нашел|нашла|найду|вычислил|вычислила|вычислю|выяснил|выяснила)"
+_DETAIL = r"(адрес|фамили[юя]|номер|телефон|настоящ[а-я]+ имя|место работы|айпи|ip)"
+_YOUR_DETAIL = rf"(твой|твою|твоя|твои|твоего|твоей|твое) {_DETAIL}"
 _THREAT_RE = re.compile(
     rf"\b{_MAIM}\b.{{0,20}}\b{_BODY}\b|\b{_BODY}\b.{{0,12}}\b{_MAIM}\b"
     r"|\bмало не покажется|\bкровью умоешься|\bпопадись (мне|ты)|\bприду за тобой|\bответишь за\b|\bна карандаше\b"
@@ -219,6 +223,8 @@ _THREAT_RE = re.compile(
     rf"|\b(твоим|твоему|твоей) {_AUDIENCE}[а-я]* (уже )?{_PUBLISH}"
     r"|\b(скрины|скриншоты|переписка|фото|фотки)\b.{0,30}\b(у|будут у) (твоей|твоего|твоих)\b"
     r"|\b(твои|все твои) (подписчики|друзья|коллеги|родные|знакомые) (узнают|увидят|прочитают)"
+    rf"|\b{_KNOW}\b.{{0,15}}\b{_YOUR_DETAIL}|\b{_YOUR_DETAIL}\b.{{0,15}}\b({_KNOW}|у меня есть|у меня уже)\b"
+    rf"|\b{_DETAIL} (твой|твою|твоя|твои)\b.{{0,15}}\b({_KNOW}|у меня есть|у меня уже)\b"
 )
 # Wishing the partner harm, without a swear word: "чтоб ты сдох", "надеюсь, ты потеряешь…".
 _WISH = re.compile(
@@ -229,11 +235,16 @@ _WISH = re.compile(
 _YOUR_DEATH = re.compile(
     r"(?<!\bне )\b(сдохнешь|подохнешь|сдохнете|отравишься|повесишься|утопишься|застрелишься|удавишься|выпилишься|"
     r"вскроешься|убьешься|самоубьешься)\b"
-    r"|\bлучше бы (тебя|ты)\b.{0,20}\b(не было|не родил|умер|сдох|не существовал|подох)"
+    r"|\bлучше бы? (тебя|ты)\b.{0,20}\b(не было|не родил|умер|сдох|не существовал|подох|утопил|повесил|разбил|сгорел|исчез)"
     r"|\bты бы лучше (умер|сдох|подох|повесил)"
     r"|\bна твоем месте\b.{0,30}\b(повесил|наложил|застрелил|утопил|отравил|выпилил|удавил)"
 )
-_NAMES = W.DEHUMAN_LEMMAS | W.DEHUMAN_NAMES | W.INSULT_LEMMAS
+_DEHUMAN = W.DEHUMAN_LEMMAS | W.DEHUMAN_NAMES
+_NAMES = _DEHUMAN | W.INSULT_LEMMAS
+# "ты даже не человек", "вы не люди", "ты на человека не похож" ("ты не человек, а золото" is praise).
+_NOT_HUMAN = re.compile(
+    r"\b(ты|вы)( же| даже| вообще| просто| уже)* (не|на) (человек|человека не|личность|люди|людей не)\b(?! а\b)"
+)
 _NOT_A_CLAUSE = frozenset(["просто", "как", "всего", "лишь", "же", "и", "для", "меня", "всех", "сплошной", "ходячий",
                            "обычный", "настоящий", "какой", "то", "один", "полный", "очередной", "натуральный"])  # fmt: skip
 
@@ -251,6 +262,20 @@ def _called(words: list[str], lemmas: list[str], vocabulary: frozenset[str]) -> 
                 return True
             if words[j] not in _NOT_A_CLAUSE and parses and parses[0][1] & {"VERB", "INFN", "PREP"}:
                 break
+    return False
+
+
+def _likened(words: list[str], lemmas: list[str]) -> bool:
+    """The partner likened to vermin, waste or a thing: "живешь как клещ", "с тобой как с табуреткой"
+    (not advice in the imperative: "не сиди как пень")."""
+    if not any(w in W.YOU or (parses := _parses(w)) and "2per" in parses[0][1] for w in words):
+        return False
+    for i, word in enumerate(words):
+        if word != "как":
+            continue
+        for j in range(i + 1, min(i + 4, len(words))):
+            if lemmas[j] in _DEHUMAN or any(normal in _DEHUMAN for normal, _ in _parses(words[j])):
+                return True
     return False
 
 
@@ -286,13 +311,16 @@ def classify(text: str) -> Verdict:
     # Aimed at the other person: "ты/вас…", or a short address without "я" ("слушай, урод").
     explicit = any(w in W.YOU for w in words)
     aimed = explicit or (short and not any(w in W.SELF for w in words))
-    if any(lem in W.HATE_LEMMAS for lem in lemmas):
+    if any(lem in W.HATE_LEMMAS or w in W.HATE_LEMMAS for w, lem in zip(words, lemmas, strict=True)):
         categories.add("hate")
     if latin_read:  # "ty debil": the lemmas of the Cyrillic reading count too
         lemmas = lemmas + [lemma(w) for w in _WORD.findall(latin_read)]
         words = words + _WORD.findall(latin_read)
+    # the word as written counts too: pymorphy reads "мразота" as "мразот", "русня" as "руснить"
     if any(
-        lem in W.INSULT_LEMMAS and (explicit or (aimed and lem not in W.INSULT_ADJECTIVES)) for lem in lemmas
+        name in W.INSULT_LEMMAS and (explicit or (aimed and name not in W.INSULT_ADJECTIVES))
+        for w, lem in zip(words, lemmas, strict=True)
+        for name in (lem, w)
     ):
         categories.add("insult")
     plain = " ".join(words)
@@ -309,6 +337,7 @@ def classify(text: str) -> Verdict:
         categories.add("threat")
     if (
         any(w in W.WISH_IMPERATIVES for w in words)
+        or any(phrase in plain for phrase in W.WISH_IMPERATIVES if " " in phrase)  # "выйди в окно"
         or any(phrase in plain for phrase in W.WISH_PHRASES)
         or _YOUR_DEATH.search(plain)
         or (aimed and any(w in W.THREAT_FORMS for w in words) and not mine)
@@ -318,6 +347,7 @@ def classify(text: str) -> Verdict:
     if (
         (not mine and any(phrase in plain for phrase in W.DEHUMAN_PHRASES))
         or (explicit and not mine and any(lem in W.DEHUMAN_LEMMAS for lem in lemmas))
+        or (not mine and (_NOT_HUMAN.search(plain) or _likened(words, lemmas)))
         or _called(words, lemmas, _NAMES)
     ):
         categories.add("insult")
