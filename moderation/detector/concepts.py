@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 
+from moderation.detector.text import WORD_CACHE
+
 CONCEPTS: dict[str, tuple[str, ...]] = {
     "DIE": ("умер", "умир", "умре", "смерт", "сдох", "подох", "помер", "помир", "погиб", "гибел", "мертв", "труп", "сгин", "издох"),
     "SUICIDE": ("суиц", "самоуб", "выпил", "роскомнадз", "повес", "вешат", "удав", "утоп", "застрел", "отрав", "вскры"),
@@ -65,7 +67,7 @@ for _concept, _stems in CONCEPTS.items():
 _IN_TEXT = tuple((s, c) for c, stems in CONCEPTS.items() for s in stems if " " in s or not s.isalpha())
 
 
-@functools.lru_cache(maxsize=100_000)
+@functools.lru_cache(maxsize=WORD_CACHE)
 def of_word(word: str) -> tuple[str, ...]:
     """The concepts whose stem starts this word (several may apply)."""
     return tuple(sorted({c for stem, c in _BY_FIRST.get(word[:1], ()) if word.startswith(stem)}))

@@ -459,7 +459,7 @@ _NOW = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=100_000)
+@functools.lru_cache(maxsize=text.WORD_CACHE)
 def _past_verb(word: str) -> bool:
     tag = text.morph().parse(word)[0].tag
     return "VERB" in tag and "past" in tag

@@ -14,6 +14,8 @@ import functools
 import re
 from typing import NamedTuple
 
+from moderation.detector.text import WORD_CACHE
+
 PLACEHOLDERS = {
     "name": "[имя]",
     "phone": "[телефон]",
@@ -448,7 +450,7 @@ class _Info(NamedTuple):
 _FUNCTION_POS = frozenset(["PREP", "CONJ", "PRCL", "NPRO", "INTJ", "PRED", "ADVB", "NUMR", "COMP"])
 
 
-@functools.lru_cache(maxsize=50000)
+@functools.lru_cache(maxsize=WORD_CACHE)
 def _info(word: str) -> _Info:
     """What the dictionary says about a lower-case word."""
     morph = _morph()
@@ -539,7 +541,7 @@ def _strong_base(base: str) -> bool:
     return info.known and info.name >= 0.5
 
 
-@functools.lru_cache(maxsize=20000)
+@functools.lru_cache(maxsize=WORD_CACHE)
 def _derived(word: str) -> bool:
     """A diminutive or slang form of a name the dictionary does not know: катюхе, вованом, владос, лизку."""
     for suffixes, endings, tails in _DIMINUTIVES:
@@ -558,7 +560,7 @@ def _derived(word: str) -> bool:
     return False
 
 
-@functools.lru_cache(maxsize=20000)
+@functools.lru_cache(maxsize=WORD_CACHE)
 def _name_weight(word: str) -> float:
     """How much a lower-case word is a first name on its own (1.0 for the lexicon and derived forms)."""
     key = word.replace("ё", "е")

@@ -30,6 +30,12 @@ _TRANSLIT_MAP = dict(_TRANSLIT)
 _KEEP_LATIN = frozenset({"ok", "okay", "lol", "sos", "ps", "pls", "omg", "wtf"})
 
 
+# Every per-word cache of the detector holds this many words: the commonest words of a chat stay
+# in it, and a stream of typos and rare forms cannot grow the process (bench/rss.py measures it:
+# 100 000 entries per cache cost a web process ~250 MiB).
+WORD_CACHE = 10_000
+
+
 @functools.cache
 def morph() -> pymorphy3.MorphAnalyzer:
     return pymorphy3.MorphAnalyzer()
@@ -40,7 +46,7 @@ def warm() -> None:
     lemma("проверка")
 
 
-@functools.lru_cache(maxsize=100_000)
+@functools.lru_cache(maxsize=WORD_CACHE)
 def lemma(word: str) -> str:
     if not _CYRILLIC.search(word):
         return word
@@ -84,7 +90,7 @@ _FIRST_PERSON_WORDS = frozenset(
 )
 
 
-@functools.lru_cache(maxsize=100_000)
+@functools.lru_cache(maxsize=WORD_CACHE)
 def _first_person_verb(word: str) -> bool:
     return any("1per" in parse.tag for parse in morph().parse(word)[:2])
 
@@ -100,7 +106,7 @@ _SECOND_PERSON_WORDS = frozenset(
 )  # fmt: skip
 
 
-@functools.lru_cache(maxsize=100_000)
+@functools.lru_cache(maxsize=WORD_CACHE)
 def _second_person_verb(word: str) -> bool:
     parse = morph().parse(word)[0]
     return "2per" in parse.tag or "impr" in parse.tag

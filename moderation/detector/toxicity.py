@@ -85,13 +85,13 @@ def _fold(text: str) -> str:
     )
 
 
-@functools.lru_cache(maxsize=100_000)
+@functools.lru_cache(maxsize=reading.WORD_CACHE)
 def _parses(word: str) -> tuple[tuple[str, frozenset[str]], ...]:
     """(lemma, grammemes) of the three likeliest readings of a word (cached: words repeat)."""
     return tuple((p.normal_form, frozenset(p.tag.grammemes)) for p in morph().parse(word)[:3])
 
 
-@functools.lru_cache(maxsize=100_000)
+@functools.lru_cache(maxsize=reading.WORD_CACHE)
 def _mat_word(word: str) -> bool:
     variants = {word, _REPEATS.sub(r"\1", word)}
     return any(v in W.MAT_WORDS or W.MAT.match(v) or v.startswith(W.MAT_STARTS) for v in variants)
