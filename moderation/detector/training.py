@@ -114,9 +114,12 @@ def choose_likely(scores, y, ordinary, near, far, limits) -> float:
 
 def train_toxicity() -> dict:
     rows = training_rows(corpus.toxicity_rows)
-    scores = _out_of_fold(rows, "toxic")
-    # As detector.toxic_categories: the model never judges venting, reports or jokes.
-    scores *= np.array([toxicity.model_may_judge(r.text, text.read(r.text)[1]) for r in rows])
+    # As detector.toxic_categories: the model never judges venting, reports or jokes, so it
+    # learns only from the messages it may judge (insult words in a report teach it nothing true).
+    judged = np.array([toxicity.model_may_judge(r.text, text.read(r.text)[1]) for r in rows])
+    learn = [r for r, may in zip(rows, judged, strict=True) if may]
+    scores = np.zeros(len(rows))
+    scores[judged] = _out_of_fold(learn, "toxic")
     y = np.array([r.label == "toxic" for r in rows])
     ordinary = np.array([r.kind == "ordinary" for r in rows])
     ruled = np.array([toxicity.classify(r.text).toxic for r in rows])
@@ -129,7 +132,7 @@ def train_toxicity() -> dict:
             if recall > best[0]:
                 best = (recall, threshold)
     limits = {"threshold": round(float(best[1]), 2)}
-    model.save(_fit(rows, "toxic"), "toxicity", meta=limits)
+    model.save(_fit(learn, "toxic"), "toxicity", meta=limits)
     model.load.cache_clear()
     model.meta.cache_clear()
     return {"out_of_fold_recall": round(float(best[0]), 3), **limits}
