@@ -8,8 +8,11 @@ pick a threshold comes from a model that never saw that message. `manage.py dete
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
+import random
+import re
 
 import numpy as np
 import structlog
@@ -41,7 +44,35 @@ def _ruled(row: corpus.Row) -> tuple[bool, bool]:
     return bool(kind), bool(far)
 
 
+_PUNCTUATION = re.compile(r"[.,!?;:()\"'«»…—-]+")
+_LETTERS = "абвгдежзийклмнопрстуфхцчшщыьэюя"
+_LATIN = "abcdefghijklmnopqrstuvwxyz"
+
+
+def hurried(row: corpus.Row) -> corpus.Row:
+    """The same message typed in a hurry: lower case, no punctuation, a slip of the finger in
+    some longer words (the same slips every run: seeded by the text)."""
+    rng = random.Random(row.text)
+    words = []
+    for word in _PUNCTUATION.sub(" ", row.text.lower()).split():
+        if len(word) >= 5 and rng.random() < 0.3:
+            at = rng.randrange(1, len(word) - 2)
+            word = rng.choice(
+                (
+                    word[:at] + word[at + 1 :],  # a letter dropped
+                    word[:at] + word[at + 1] + word[at] + word[at + 2 :],  # two swapped
+                    word[:at]
+                    + rng.choice(_LATIN if word.isascii() else _LETTERS)
+                    + word[at + 1 :],  # a wrong key
+                )
+            )
+        words.append(word)
+    return dataclasses.replace(row, text=" ".join(words))
+
+
 def _fit(rows: list[corpus.Row], positive: str) -> model.LinearModel:
+    """The model over these rows and a hurried copy of each."""
+    rows = rows + [hurried(r) for r in rows]
     return model.train(_features(rows), np.array([r.label == positive for r in rows]), l2=1e-4, epochs=300)
 
 
@@ -54,12 +85,13 @@ def _out_of_fold(rows: list[corpus.Row], positive: str) -> np.ndarray:
     scores = np.zeros(len(rows))
     folds = np.array([_fold(r) for r in rows])
     features = _features(rows)
+    copies = _features([hurried(r) for r in rows])  # a copy learns with its own row's fold only
     labels = np.array([r.label == positive for r in rows])
     for k in range(FOLDS):
         inside = folds != k
-        fitted = model.train(
-            [f for f, i in zip(features, inside, strict=True) if i], labels[inside], l2=1e-4, epochs=300
-        )
+        learn = [f for f, i in zip(features, inside, strict=True) if i]
+        learn += [f for f, i in zip(copies, inside, strict=True) if i]
+        fitted = model.train(learn, np.concatenate([labels[inside], labels[inside]]), l2=1e-4, epochs=300)
         for index in np.flatnonzero(~inside):
             scores[index] = fitted.probability(features[index])
     return scores
