@@ -86,7 +86,7 @@ _STRAIN_FACTOR = np.array(scoring.STRAIN_FACTOR, dtype=np.float32)
 
 def _bit_sets(onehot: np.ndarray) -> np.ndarray:
     """Rows of a boolean matrix as bit sets: rows × words of the narrowest unsigned type that
-    holds them (one uint16 word for a few dozen topics' worth of 14)."""
+    holds them (one uint16 word for up to 16 topics)."""
     packed = np.packbits(onehot, axis=1)
     width = packed.shape[1]
     size = next((s for s in (1, 2, 4) if s >= width), 8 * -(-width // 8))
