@@ -18,8 +18,7 @@ PRELOAD = (
     "numpy",
     "numpy.random",  # numpy loads these lazily, on first use
     "numpy.ma",
-    "httpcore",  # httpx imports its transport lazily, on the first client
-    "anyio._backends._asyncio",  # and httpcore its async backend, on the first request
+    "httpcore",  # httpx (the coach's provider) imports its transport lazily, on the first client
     "config.telegram",
     "accounts.tasks",
     "chats.tasks",

@@ -180,6 +180,7 @@ LOGGING = {
         # httpx logs every request URL at INFO, and the Bot API URL carries the token
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        "aiohttp": {"level": "WARNING"},  # the Bot API's transport (config.telegram)
         "telegram": {"level": "WARNING"},
         "django.db.backends": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},

@@ -50,7 +50,7 @@ async def test_a_full_journey_logs_no_telegram_id_pseudonym_token_or_message_tex
         assert secret not in logged, secret
 
 
-@pytest.mark.parametrize("name", ["httpx", "httpcore", "httpcore.http11", "telegram.ext"])
+@pytest.mark.parametrize("name", ["aiohttp.client", "httpx", "httpcore", "httpcore.http11", "telegram.ext"])
 def test_http_client_loggers_never_log_a_request_url_with_the_bot_token(name, caplog):
     from django.conf import settings
 
