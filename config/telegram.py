@@ -56,7 +56,8 @@ _Default = type(BaseRequest.DEFAULT_NONE)  # "no value given": the request's own
 
 
 class AiohttpRequest(BaseRequest):
-    """PTB's transport over aiohttp instead of httpx: the same form-encoded calls, timeouts and
+    """PTB's transport over aiohttp instead of httpx: the same form-encoded calls, connect, pool
+    and read timeouts (aiohttp has no write timeout: a call's `write_timeout` is not applied) and
     errors (TimedOut, NetworkError), at about a tenth of httpx's CPU per call when many calls are
     in flight (httpx's pool and anyio cost ~2.5 ms a call under the webhook's concurrency)."""
 
@@ -67,11 +68,9 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: float | None = 5.0,
         read_timeout: float | None = 10.0,
         pool_timeout: float | None = 5.0,
-        ssl_context: ssl.SSLContext | None = None,
     ):
         self._limit = connection_pool_size
         self._timeouts = {"connect": connect_timeout, "read": read_timeout, "pool": pool_timeout}
-        self._ssl = ssl_context
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -80,7 +79,7 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._limit, ssl=self._ssl or tls_context())
+            connector = aiohttp.TCPConnector(limit=self._limit, ssl=tls_context())
             self._session = aiohttp.ClientSession(
                 connector=connector, headers={"User-Agent": self.USER_AGENT}
             )
