@@ -70,10 +70,15 @@ def hurried(row: corpus.Row) -> corpus.Row:
     return dataclasses.replace(row, text=" ".join(words))
 
 
+def _learn(features: list[np.ndarray], copies: list[np.ndarray], labels: np.ndarray) -> model.LinearModel:
+    """The model over these rows' features and their hurried copies' (the one set of hyper-parameters)."""
+    return model.train(features + copies, np.concatenate([labels, labels]), l2=1e-4, epochs=300)
+
+
 def _fit(rows: list[corpus.Row], positive: str) -> model.LinearModel:
     """The model over these rows and a hurried copy of each."""
-    rows = rows + [hurried(r) for r in rows]
-    return model.train(_features(rows), np.array([r.label == positive for r in rows]), l2=1e-4, epochs=300)
+    labels = np.array([r.label == positive for r in rows])
+    return _learn(_features(rows), _features([hurried(r) for r in rows]), labels)
 
 
 def _fold(row: corpus.Row) -> int:
@@ -89,9 +94,11 @@ def _out_of_fold(rows: list[corpus.Row], positive: str) -> np.ndarray:
     labels = np.array([r.label == positive for r in rows])
     for k in range(FOLDS):
         inside = folds != k
-        learn = [f for f, i in zip(features, inside, strict=True) if i]
-        learn += [f for f, i in zip(copies, inside, strict=True) if i]
-        fitted = model.train(learn, np.concatenate([labels[inside], labels[inside]]), l2=1e-4, epochs=300)
+        fitted = _learn(
+            [f for f, i in zip(features, inside, strict=True) if i],
+            [f for f, i in zip(copies, inside, strict=True) if i],
+            labels[inside],
+        )
         for index in np.flatnonzero(~inside):
             scores[index] = fitted.probability(features[index])
     return scores
