@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import subprocess
 import sys
@@ -27,6 +26,8 @@ from contextlib import ExitStack
 import psutil
 from harness import PY, ROOT, Connection, base_env, bench_database_url, free_port
 from race import PAIRED_BASE, _update, help_updates, prepare_ours, relay_updates, server, uvicorn
+
+from moderation.detector import corpus  # the project root is on sys.path (harness)
 
 TARGET_MIB = 150
 
@@ -55,18 +56,12 @@ async def send(port: int, make, *, count: int, concurrency: int) -> tuple[int, i
     return ok, other
 
 
-CORPUS = ROOT / "moderation" / "detector" / "corpus"
 LETTERS = "абвгдежзийклмнопрстуфхцчшщыьэюя"
 
 
 def corpus_words() -> list[str]:
     return sorted(
-        {
-            word
-            for path in CORPUS.glob("*.jsonl")
-            for line in path.open()
-            for word in json.loads(line)["text"].split()
-        }
+        {word for row in corpus.crisis_rows() + corpus.toxicity_rows() for word in row.text.split()}
     )
 
 
