@@ -138,10 +138,17 @@ async def on_relayed(event: hooks.Relayed) -> None:
     if not event.text:
         return
     try:
-        # The usual case, on the event loop: nobody in this chat gets hints (cached) → done.
-        cached = await aconnection().get(coach_context.eligible_key(event.session_id))
-        if cached is not None and not json.loads(cached):
+        # The usual cases, on the event loop (a thread hop costs more than the rest of the relay):
+        # nobody in this chat gets hints, or the coach is switched off (both cached) → done.
+        eligible, switch = await aconnection().mget(
+            coach_context.eligible_key(event.session_id), selectors.SWITCH_KEY
+        )
+        if eligible is not None and not json.loads(eligible):
             return
+        if eligible is None and switch is not None:
+            enabled, percent = selectors.switch_from_cache(switch)
+            if not enabled or percent == 0:
+                return  # what selectors.eligible_members would say
         await sync_to_async(_remember_and_enqueue, thread_sensitive=False)(event)
     except Exception as exc:  # noqa: BLE001 - the coach must never break the relay
         log.warning("coach.relay_hook_failed", error=type(exc).__name__)

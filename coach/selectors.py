@@ -34,13 +34,18 @@ SWITCH_KEY = "coach:switch"
 SWITCH_TTL_SECONDS = 30
 
 
+def switch_from_cache(cached: bytes) -> tuple[bool, int]:
+    """The switch and rollout share as cached under SWITCH_KEY."""
+    enabled, percent = cached.decode().split(":")
+    return enabled == "1", int(percent)
+
+
 def coach_switch() -> tuple[bool, int]:
     """The global switch and rollout share, cached in Redis so a switched-off coach costs no query."""
 
     cached = connection().get(SWITCH_KEY)
     if cached is not None:
-        enabled, percent = cached.decode().split(":")
-        return enabled == "1", int(percent)
+        return switch_from_cache(cached)
     settings = CoachSettings.load()
     connection().set(SWITCH_KEY, f"{int(settings.enabled)}:{settings.rollout_percent}", ex=SWITCH_TTL_SECONDS)
     return settings.enabled, settings.rollout_percent
