@@ -83,7 +83,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await turns.run(update, view=False)
+    await turns.touch(update)
     await reply(context.bot, update.effective_chat.id, "accounts/help", reply_markup=keyboards.help_menu())
 
 
@@ -98,7 +98,7 @@ async def profile(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await turns.run(update, view=False)
+    await turns.touch(update)
     await send(
         context.bot,
         update.effective_chat.id,

@@ -17,6 +17,7 @@ from accounts.models import LaterTopic, LonelinessCheck, Member, MemberTopic, Pr
 from accounts.notices import Notice
 from accounts.onboarding import StaleAction, Step, lock_member
 from core import asyncdb, clock, hooks
+from core.db import db_call
 from core.models import DeadLetterUpdate
 from core.pseudonym import pseudonymous_ref
 
@@ -31,15 +32,8 @@ SEEN_PRECISION = dt.timedelta(minutes=1)
 # (or SAVEPOINT/RELEASE inside a caller's transaction): three round trips where one does.
 def member_touch(*, tg_id: int) -> Member:
     """The member writing to the bot (created on first contact); marks them seen and reachable."""
-    now = clock.now()
-    params = {
-        "tg_id": tg_id,
-        "ref": pseudonymous_ref(tg_id),
-        "now": now,
-        "stale_before": now - SEEN_PRECISION,
-    }
     with connection.cursor() as cursor:
-        cursor.execute(_touch_sql(), params)
+        cursor.execute(_touch_sql(), _touch_params(tg_id))
         row = cursor.fetchone()
     if row is None:  # the same member's other update created it a moment ago (after our snapshot)
         return Member.objects.get(tg_id=tg_id)
@@ -48,6 +42,19 @@ def member_touch(*, tg_id: int) -> Member:
         for convert in converters:
             values[index] = convert(values[index], col, connection)
     return Member.from_db(connection.alias, None, values)
+
+
+async def member_mark_seen(*, tg_id: int) -> None:
+    """member_touch for a handler that needs nothing of the member (/help): the same statement,
+    on the event loop without a thread hop."""
+    # Built once per process, on a sync connection (it quotes the columns' defaults into it).
+    sql = _touch_sql() if _touch_sql.cache_info().currsize else await db_call(_touch_sql)
+    await asyncdb.execute(sql, _touch_params(tg_id))
+
+
+def _touch_params(tg_id: int) -> dict:
+    now = clock.now()
+    return {"tg_id": tg_id, "ref": pseudonymous_ref(tg_id), "now": now, "stale_before": now - SEEN_PRECISION}
 
 
 # A new member's columns that differ per call; every other column takes its field's default,

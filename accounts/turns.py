@@ -1,6 +1,7 @@
 """One database hop per update of the accounts app: the member is marked seen (created on first
 contact), the service the update asks for runs, and what the answer needs is read, in one thread
-call and one transaction. The async side (bot.py, buttons.py) only renders and sends."""
+call and one transaction (a command that needs nothing of the member only touches it, on the
+event loop). The async side (bot.py, buttons.py) only renders and sends."""
 
 from __future__ import annotations
 
@@ -56,6 +57,11 @@ def member_turn(*, tg_id: int, work: Callable[[Member], Any] | None = None, view
 
 async def run(update: Update, work: Callable[[Member], Any] | None = None, *, view: bool = True) -> Turn:
     return await db_call(member_turn, tg_id=update.effective_user.id, work=work, view=view)
+
+
+async def touch(update: Update) -> None:
+    """Only mark the member seen (created on first contact): one statement, no thread hop."""
+    await services.member_mark_seen(tg_id=update.effective_user.id)
 
 
 def clear_awaiting(member: Member) -> Member:
