@@ -100,10 +100,13 @@ def first_person(words: tuple[str, ...]) -> bool:
     return any(w in _FIRST_PERSON_WORDS or (_CYRILLIC.search(w) and _first_person_verb(w)) for w in words)
 
 
-_SECOND_PERSON_WORDS = frozenset(
-    {"ты", "тебя", "тебе", "тобой", "твой", "твоя", "твое", "твои", "твоего", "твоей", "твоих", "вы", "вас",
-     "вам", "вами", "ваш", "ваша", "ваше", "ваши", "вашего", "вашей", "ваших", "тя", "те", "ty", "tebya"}
+# The reader named: "ты"/"вы" in every case and their possessives (toxicity aims insults by it).
+YOU = frozenset(
+    {"ты", "тебя", "тебе", "тобой", "твой", "твоя", "твое", "твои", "твоего", "твоей", "твоих", "твоим", "твою",
+     "вы", "вас", "вам", "вами", "ваш", "ваша", "ваше", "ваши", "вашего", "вашей", "ваших", "вашим", "вашу"}
 )  # fmt: skip
+# Chat spellings that only say "addressed" when nothing stronger is asked ("те" is also "those").
+_SECOND_PERSON_WORDS = YOU | {"тя", "те", "ty", "tebya"}
 
 
 @functools.lru_cache(maxsize=WORD_CACHE)

@@ -268,7 +268,7 @@ def _called(words: list[str], lemmas: list[str], vocabulary: frozenset[str]) -> 
 def _likened(words: list[str], lemmas: list[str]) -> bool:
     """The partner likened to vermin, waste or a thing: "живешь как клещ", "с тобой как с табуреткой"
     (not advice in the imperative: "не сиди как пень")."""
-    if not any(w in W.YOU or (parses := _parses(w)) and "2per" in parses[0][1] for w in words):
+    if not any(w in reading.YOU or (parses := _parses(w)) and "2per" in parses[0][1] for w in words):
         return False
     for i, word in enumerate(words):
         if word != "как":
@@ -309,7 +309,7 @@ def classify(text: str) -> Verdict:
     ):
         categories.add("obscenity")
     # Aimed at the other person: "ты/вас…", or a short address without "я" ("слушай, урод").
-    explicit = any(w in W.YOU for w in words)
+    explicit = any(w in reading.YOU for w in words)
     aimed = explicit or (short and not any(w in W.SELF for w in words))
     if any(lem in W.HATE_LEMMAS or w in W.HATE_LEMMAS for w, lem in zip(words, lemmas, strict=True)):
         categories.add("hate")
