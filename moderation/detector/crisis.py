@@ -219,7 +219,10 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\b(думать|мысль) (про|о) (открытый )?окно\b|\b(распахнуть|открыть) окно и (полететь|шагнуть|прыгнуть)|\bбалкон .{0,20}(полетать|полететь|прыгнуть)",
         ),
         ("euphemism", r"\bпрыгнуть и (все|всё)\b|\bлечь на рельс\b|\bтихо уйти\b|\bуходить не из чат\b"),
-        ("euphemism", r"\b(накидаться|наесться|нажраться) колесо\b|\bсъесть (весь )?аптечка\b"),
+        (
+            "euphemism",
+            r"\b(накидаться|наесться|нажраться) колесо\b|\b(съесть|проглотить|выпить|сожрать|наглотаться) (весь|все)? ?(что быть )?(в )?аптечка\b",
+        ),
         # plans, timing and means
         ("plan", rf"\b(наглотаться|нажраться|наесться|обожраться) ({_PILLS}|всего)?"),
         (
@@ -242,7 +245,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("plan", r"\b(держать|взять) (в рука )?(нож|лезвие|бритва|пистолет|ружье)\b"),
         (
             "plan",
-            rf"\b(стоять|сидеть|залезть|забраться|подняться|выйти|быть|пишу|писать) (на|у|с) (самый )?(край|{_PLACE})",
+            rf"\b(стоять|сидеть|залезть|забраться|подняться|выйти|быть|пишу|писать) (на|у|с) (самый )?([0-9]+ )?(край|{_PLACE})",
         ),
         (
             "plan",
@@ -255,7 +258,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("plan", r"\b(начать|начинать) действовать\b.{0,30}(таблетка|таблетки)|\bвсе плыть\b"),
         (
             "plan",
-            r"(💊|🔪|🪢|🩸|⚰|🔫|🪦|🏢|🚆|🚇|🌉)\s*.{0,30}\b(я|себя|сегодня|всё|все|пора|хватит|прощай|конец)\b|\b(я|себя|сегодня|пора|хватит|прощай|конец)\b.{0,30}(💊|🔪|🪢|🩸|⚰|🔫|🪦)",
+            r"(💊|🔪|🪢|🩸|⚰|🔫|🪦|🏢|🚆|🚇|🌉)\s*.{0,30}\b(я|себя|сегодня|пора|хватит|прощай|конец|висит|в руке|в руках)\b|\b(я|себя|сегодня|пора|хватит|прощай|конец)\b.{0,30}(💊|🔪|🪢|🩸|⚰|🔫|🪦)",
         ),
         # farewell and preparation
         ("farewell", r"\bпрощать (весь|все|навсегда|ребята|друг|мама|мир|народ)\b|\bпрощай(те)?\b"),
@@ -342,7 +345,10 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "self_harm",
             r"\b(резаться|порезаться|порезать себя|резать себя|изрезать себя|нанести себе|наносить себе|резать (себе )?(рука|руки|вена|бедро|нога|запястье)|порезать (себе )?(рука|руки|вена|бедро|запястье))",
         ),
-        ("self_harm", r"\b(вскрыть|вскрывать|вскрыла) (себе )?(вена|вены)\b"),
+        (
+            "self_harm",
+            r"\b(вскрыть|вскрывать|вскрыла|открыть|открывать|порезать|резать) (себе )?(вена|вены)\b",
+        ),
         ("self_harm", r"\b(селфхарм|самоповреждение|самоповреждать|self ?harm|сх|селф харм|селфхармить)\b"),
         (
             "self_harm",
@@ -465,13 +471,21 @@ def _past_verb(word: str) -> bool:
     return "VERB" in tag and "past" in tag
 
 
+# A marker said not to apply is no distance: "никуда я не уезжаю", "уже не как шутку".
+_DENIED = re.compile(r"\bне( как)? $")
+
+
+def _marked(view: str) -> bool:
+    return any(not _DENIED.search(view[: m.start()]) for m in _CONTEXT.finditer(view))
+
+
 def distance(raw: str, words: tuple[str, ...], lemmas: tuple[str, ...], kind: str = "") -> str:
     """Why a rule hit may be talk *about* the topic: "context", "joke", "story", or ""."""
     joined = " ".join(lemmas)
     if _NOW.search(joined):
         return ""
     # Lemmas lose some markers ("раньше" → "ранний", "было время" → "быть время"): the words keep them.
-    if _CONTEXT.search(joined) or _CONTEXT.search(" ".join(words)):
+    if _marked(joined) or _marked(" ".join(words)):
         return "context"
     if _JOKE.search(raw):
         return "joke"
@@ -481,20 +495,21 @@ def distance(raw: str, words: tuple[str, ...], lemmas: tuple[str, ...], kind: st
     return ""
 
 
-def rule_kind(lemmas: tuple[str, ...], raw: str = "", words: tuple[str, ...] = ()) -> str:
-    """The kind of the first rule the lemmas match once idioms are set aside."""
-    joined = " ".join(lemmas)
-    plain = " ".join(words)
-    if not any(rule.search(joined) or rule.search(plain) for _, rule in _RULES):
+def rule_kind(reading: text.Reading) -> str:
+    """The kind of the first rule the message matches once idioms are set aside. Rules read the
+    lemmas, the words as written, and the folded text (the only one that keeps emoji: "💊💊 сегодня")."""
+    folded, words, lemmas = reading
+    views = (" ".join(lemmas), " ".join(words), folded)
+    if not any(rule.search(view) for _, rule in _RULES for view in views):
         return ""
-    cleaned, cleaned_plain = _IDIOMS.sub(" # ", joined), _IDIOMS.sub(" # ", plain)
-    return next((kind for kind, rule in _RULES if rule.search(cleaned) or rule.search(cleaned_plain)), "")
+    cleaned = [_IDIOMS.sub(" # ", view) for view in views]
+    return next((kind for kind, rule in _RULES if any(rule.search(view) for view in cleaned)), "")
 
 
 def ruled(message: str, reading: text.Reading) -> tuple[str, str]:
     """(the rule's kind or "", the distance marker or "") of one read message."""
     _, words, lemmas = reading
-    kind = rule_kind(lemmas, message, words)
+    kind = rule_kind(reading)
     return kind, distance(message, words, lemmas, kind) if kind else ""
 
 

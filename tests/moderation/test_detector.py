@@ -76,6 +76,27 @@ def test_a_past_mentioned_beside_a_now_is_still_a_crisis():
     assert detector.crisis_assess("раньше резалась, а сегодня опять порезалась").likely
 
 
+@pytest.mark.parametrize("message", ["💊💊 сегодня ночью", "🪢 висит в коридоре", "🔪 в руках"])
+def test_a_method_drawn_as_an_emoji_with_a_now_is_a_likely_crisis(message):
+    assert detector.crisis_assess(message).likely
+
+
+def test_a_knife_emoji_in_the_kitchen_is_not_a_crisis():
+    assert not detector.crisis_assess("🔪🥒 нарезала салат, всё готово").any
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "пишу это не как шутку. хочу повеситься",
+        "открыла вены, в ванной",
+        "съела всё что было в аптечке",
+    ],
+)
+def test_a_denied_distance_or_a_plain_method_is_a_likely_crisis(message):
+    assert detector.crisis_assess(message).likely
+
+
 @pytest.mark.parametrize(
     "message",
     [
