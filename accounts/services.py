@@ -123,21 +123,33 @@ def _member_converters() -> list:
 async def member_seen_talking(*, tg_id: int) -> bool:
     """The hot path of a chat message: True when an onboarded member awaits no input from us,
     so the message is theirs to relay. Marks them seen like member_touch (≤ 1 write a minute),
-    on the event loop without a thread hop. False means "ask the full path" (nothing written)."""
-
-    table = Member._meta.db_table
-    row = await asyncdb.fetchone(
-        f"SELECT id, onboarding_step, awaiting, last_seen_at, unreachable_since FROM {table} WHERE tg_id = %s",
-        (tg_id,),
-    )
-    if row is None or row[1] != Member.Step.DONE or row[2]:
-        return False
+    in one statement on the event loop without a thread hop. False means "ask the full path"
+    (nothing written)."""
     now = clock.now()
-    if row[3] is None or now - row[3] > SEEN_PRECISION or row[4] is not None:
-        await asyncdb.execute(
-            f"UPDATE {table} SET last_seen_at = %s, unreachable_since = NULL WHERE id = %s", (now, row[0])
+    params = {
+        "tg_id": tg_id,
+        "done": Member.Step.DONE.value,
+        "now": now,
+        "stale_before": now - SEEN_PRECISION,
+    }
+    row = await asyncdb.fetchone(_SEEN_TALKING, params)
+    return row[0]
+
+
+_SEEN_TALKING = f"""
+    WITH talking AS (
+        SELECT id, last_seen_at, unreachable_since FROM {Member._meta.db_table}
+        WHERE tg_id = %(tg_id)s AND onboarding_step = %(done)s AND awaiting = ''
+    ),
+    seen AS (
+        UPDATE {Member._meta.db_table} SET last_seen_at = %(now)s, unreachable_since = NULL
+        WHERE id IN (
+            SELECT id FROM talking
+            WHERE last_seen_at IS NULL OR last_seen_at < %(stale_before)s OR unreachable_since IS NOT NULL
         )
-    return True
+    )
+    SELECT EXISTS (SELECT FROM talking)
+"""
 
 
 @transaction.atomic

@@ -132,6 +132,23 @@ async def test_more_than_15_messages_a_minute_get_a_polite_notice(session, webho
     assert "не передано" in telegram.last_to(ANNA).text
 
 
+async def test_talking_marks_the_member_seen_once_a_minute_and_reachable_again(session, webhook, telegram):
+    with clock.freeze():
+        await Member.objects.filter(tg_id=ANNA).aupdate(
+            last_seen_at=clock.now(), unreachable_since=clock.now()
+        )
+        await webhook.text(ANNA, "Я снова здесь")  # a member who writes has unblocked the bot
+        anna = await Member.objects.aget(tg_id=ANNA)
+        assert anna.unreachable_since is None and anna.last_seen_at == clock.now()
+        clock.advance(dt.timedelta(seconds=50))
+        await webhook.text(ANNA, "Ещё одно")
+        assert (await Member.objects.aget(tg_id=ANNA)).last_seen_at == anna.last_seen_at
+        clock.advance(dt.timedelta(seconds=20))
+        await webhook.text(ANNA, "И ещё")
+        assert (await Member.objects.aget(tg_id=ANNA)).last_seen_at == clock.now()
+    assert len(telegram.calls_for(BORIS, "copyMessage")) == 3
+
+
 async def test_a_partner_who_blocked_the_bot_ends_the_session_kindly(session, webhook, telegram):
     telegram.fail_next(BORIS, "forbidden", method="copyMessage")
     await webhook.text(ANNA, "Ты здесь?")
