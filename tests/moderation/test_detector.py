@@ -81,6 +81,19 @@ def test_a_method_drawn_as_an_emoji_with_a_now_is_a_likely_crisis(message):
     assert detector.crisis_assess(message).likely
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "брат с ножом в коридоре, я заперлась в ванной",
+        "он приставил нож к моему горлу",
+        "меня держат взаперти уже третий день",
+        "кто-то дергает дверь, я одна",
+    ],
+)
+def test_danger_from_someone_in_the_room_now_is_a_likely_crisis(message):
+    assert detector.crisis_assess(message).likely
+
+
 def test_a_knife_emoji_in_the_kitchen_is_not_a_crisis():
     assert not detector.crisis_assess("🔪🥒 нарезала салат, всё готово").any
 
