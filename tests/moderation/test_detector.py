@@ -94,6 +94,25 @@ def test_danger_from_someone_in_the_room_now_is_a_likely_crisis(message):
     assert detector.crisis_assess(message).likely
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "🪢 завтра утром",
+        "сколько таблеток феназепама смертельно?",
+        "таблетки не пью, коплю уже второй месяц",
+        "у деда ружьё, патроны нашла в кладовке",
+        "докурю и прыгну",
+        "ну всё, дальше вы как-нибудь без меня",
+    ],
+)
+def test_a_plan_a_hoard_or_a_goodbye_in_plain_words_is_a_likely_crisis(message):
+    assert detector.crisis_assess(message).likely
+
+
+def test_a_jump_with_a_parachute_is_not_a_crisis():
+    assert not detector.crisis_assess("на выходных прыгну с парашютом").any
+
+
 def test_a_knife_emoji_in_the_kitchen_is_not_a_crisis():
     assert not detector.crisis_assess("🔪🥒 нарезала салат, всё готово").any
 
