@@ -256,10 +256,6 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\b(если|пока) (до|к) [а-я0-9]+ (ничто|ничего|не) .{0,40}(то|тогда)? ?(я|все|уйти|конец|хватит|решить)",
         ),
         ("plan", r"\b(начать|начинать) действовать\b.{0,30}(таблетка|таблетки)|\bвсе плыть\b"),
-        (
-            "plan",
-            r"(💊|🔪|🪢|🩸|⚰|🔫|🪦|🏢|🚆|🚇|🌉)\s*.{0,30}\b(я|себя|сегодня|завтра|пора|хватит|прощай|конец|висит|в руке|в руках)\b|\b(я|себя|сегодня|пора|хватит|прощай|конец)\b.{0,30}(💊|🔪|🪢|🩸|⚰|🔫|🪦)",
-        ),
         # a lethal amount asked or worked out; pills hoarded; a gun and its ammunition found
         (
             "plan",
@@ -278,7 +274,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "farewell",
             r"\bдальше (вы |ты )?(как-нибудь )?без (я|меня)\b|\b(прощаться|спокойный ночь) навсегда\b",
         ),
-        ("farewell", r"\bпрощать (весь|все|навсегда|ребята|друг|мама|мир|народ)\b|\bпрощай(те)?\b"),
+        ("farewell", r"\bпрощать (весь|все|навсегда|ребята|друг|мама|мир|народ)\b"),
         (
             "farewell",
             r"\b(последний|прощальный) (сообщение|письмо|записка|раз пишу|слово)\b|\bпредсмертный\b",
@@ -413,6 +409,20 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
     )
 )
+# Rules on the folded text alone, as written: emoji, and punctuation that carries the meaning
+# ("прощайте." and "прощай, бот. и ты тоже прощай" are goodbyes; "прощай, старая квартира" is a move).
+_TEXT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        (
+            "plan",
+            r"(💊|🔪|🪢|🩸|⚰|🔫|🪦|🏢|🚆|🚇|🌉)\s*.{0,30}\b(я|себя|сегодня|завтра|пора|хватит|прощай|конец|висит|в руке|в руках)\b"
+            r"|\b(я|себя|сегодня|пора|хватит|прощай|конец)\b.{0,30}(💊|🔪|🪢|🩸|⚰|🔫|🪦)",
+        ),
+        ("farewell", r"\bпрощай(те)?\s*([^\w\s,]|$)|\bпрощай(те)?,? (больше|не|я|и|спасибо|мир|все|всем)\b"),
+    )
+)
+
 # Said about something else: laughter, boredom, shame, killing time, a craving for coffee.
 _IDIOMS = re.compile(
     rf"\b{_DIE} (от|со|с) (смех|скука|стыд|любопытство|усталость|жара|голод|холод|смеяться|ржач|зависть|восторг|умиление)"
@@ -528,14 +538,17 @@ def distance(raw: str, words: tuple[str, ...], lemmas: tuple[str, ...], kind: st
 
 
 def rule_kind(reading: text.Reading) -> str:
-    """The kind of the first rule the message matches once idioms are set aside. Rules read the
-    lemmas, the words as written, and the folded text (the only one that keeps emoji: "💊💊 сегодня")."""
+    """The kind of the first rule the message matches once idioms are set aside: word rules on the
+    lemmas and on the words as written, then text rules on the folded text (emoji, punctuation)."""
     folded, words, lemmas = reading
-    views = (" ".join(lemmas), " ".join(words), folded)
-    if not any(rule.search(view) for _, rule in _RULES for view in views):
+    views = (" ".join(lemmas), " ".join(words))
+    if not any(rule.search(view) for _, rule in _RULES for view in views) and not any(
+        rule.search(folded) for _, rule in _TEXT_RULES
+    ):
         return ""
     cleaned = [_IDIOMS.sub(" # ", view) for view in views]
-    return next((kind for kind, rule in _RULES if any(rule.search(view) for view in cleaned)), "")
+    kind = next((kind for kind, rule in _RULES if any(rule.search(view) for view in cleaned)), "")
+    return kind or next((kind for kind, rule in _TEXT_RULES if rule.search(_IDIOMS.sub(" # ", folded))), "")
 
 
 def ruled(message: str, reading: text.Reading) -> tuple[str, str]:

@@ -113,6 +113,12 @@ def test_a_jump_with_a_parachute_is_not_a_crisis():
     assert not detector.crisis_assess("на выходных прыгну с парашютом").any
 
 
+def test_a_goodbye_said_to_people_is_a_crisis_and_one_said_to_a_job_or_a_grudge_is_not():
+    assert detector.crisis_assess("спасибо всем, вы хорошие. прощайте 👋").likely
+    assert not detector.crisis_assess("прощай, старая работа, здравствуй фриланс").any
+    assert not detector.crisis_assess("я прощаю его, правда").any
+
+
 def test_a_knife_emoji_in_the_kitchen_is_not_a_crisis():
     assert not detector.crisis_assess("🔪🥒 нарезала салат, всё готово").any
 
