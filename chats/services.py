@@ -99,13 +99,14 @@ def relay_prepare(*, tg_id: int, is_media: bool, count: bool = True) -> RelayDec
 
 
 async def relay_count(*, target: RelayTarget, is_media: bool, now: dt.datetime) -> None:
-    """Count a message the partner received: one statement on the event loop (hot path).
+    """Count a message the partner received (hot path): sent with the update's completion mark,
+    so it costs no round trip of its own.
 
     Counters only, never content. The session may have ended a moment ago; then nothing changes.
     """
 
     side = "a" if target.side == "a" else "b"
-    await asyncdb.execute(
+    await asyncdb.execute_with_mark(
         f"UPDATE {ChatSession._meta.db_table} SET messages_{side} = messages_{side} + 1,"
         f" media_{side} = media_{side} + %s, last_message_at = %s,"
         " first_message_at = COALESCE(first_message_at, %s) WHERE id = %s AND status = 'active'",

@@ -8,6 +8,7 @@ Django's ORM through core.db.db_call. One pool per event loop (tests run one loo
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
 
 from django.db import connections
@@ -17,6 +18,11 @@ from core.models import ProcessedUpdate
 
 _current: tuple[asyncio.AbstractEventLoop, AsyncConnectionPool] | None = None
 _TABLE = ProcessedUpdate._meta.db_table
+# Writes that may wait for the end of the update (counters), set per update by core.webhook:
+# they reach PostgreSQL with the update's completion mark, in the same statement.
+_with_mark: contextvars.ContextVar[list[tuple[str, tuple]] | None] = contextvars.ContextVar(
+    "asyncdb_with_mark", default=None
+)
 
 
 def _conninfo() -> dict:
@@ -75,9 +81,50 @@ async def update_claim(*, update_id: int, now: dt.datetime, stale_before: dt.dat
         return await cursor.fetchone() is not None
 
 
-async def update_complete(*, update_id: int) -> None:
+def writes_collect() -> contextvars.Token:
+    """Start collecting this update's `execute_with_mark` writes (core.webhook, per update)."""
+    return _with_mark.set([])
+
+
+def writes_collected(token: contextvars.Token) -> list[tuple[str, tuple]]:
+    """Stop collecting; the writes still to send (to `update_complete` or `writes_flush`)."""
+    writes = _with_mark.get() or []
+    _with_mark.reset(token)
+    return writes
+
+
+async def execute_with_mark(sql: str, params: tuple = ()) -> None:
+    """A write that may wait for the update's completion mark (one UPDATE/INSERT/DELETE without
+    RETURNING): sent with it in one statement, or at once outside a webhook update."""
+    pending = _with_mark.get()
+    if pending is None:
+        await execute(sql, params)
+    else:
+        pending.append((sql, params))
+
+
+def _with_writes(sql: str, params: tuple, writes: list[tuple[str, tuple]]) -> tuple[str, tuple]:
+    """`sql` preceded by `writes` as data-modifying CTEs: one statement, one round trip."""
+    if not writes:
+        return sql, params
+    ctes = ", ".join(f"w{index} AS ({write})" for index, (write, _) in enumerate(writes))
+    return f"WITH {ctes} {sql}", tuple(p for _, write_params in writes for p in write_params) + params
+
+
+async def update_complete(*, update_id: int, writes: list[tuple[str, tuple]] = ()) -> None:
+    """Mark the update handled, with the writes it left for the mark (one statement)."""
+    sql, params = _with_writes(
+        f"UPDATE {_TABLE} SET completed = true WHERE update_id = %s", (update_id,), list(writes)
+    )
     async with (await pool()).connection() as conn:
-        await conn.execute(f"UPDATE {_TABLE} SET completed = true WHERE update_id = %s", (update_id,))
+        await conn.execute(sql, params)
+
+
+async def writes_flush(writes: list[tuple[str, tuple]]) -> None:
+    """Send the update's collected writes without a completion mark (the update failed)."""
+    if writes:
+        sql, params = _with_writes("SELECT 1", (), writes)
+        await execute(sql, params)
 
 
 async def update_release(*, update_id: int) -> None:

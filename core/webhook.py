@@ -122,13 +122,17 @@ async def process_update_json(data: dict, *, retry_after: int, reply_in_answer: 
     token = current_failures.set(failures)
     held = WebhookReply() if reply_in_answer else None
     reply_token = webhook_reply.set(held)
+    writes_token = asyncdb.writes_collect()
     started = time.perf_counter()
     try:
         await application.process_update(update)
     finally:
         current_failures.reset(token)
         webhook_reply.reset(reply_token)
+        writes = asyncdb.writes_collected(writes_token)
         metrics.handler_seconds.labels(kind).observe(time.perf_counter() - started)
+    if failures.errors:
+        await _flush_quietly(writes)  # what was done before the failure still counts
 
     flood = next((e for e in failures.errors if isinstance(e, RetryAfter)), None)
     if flood is not None:
@@ -157,9 +161,9 @@ async def process_update_json(data: dict, *, retry_after: int, reply_in_answer: 
             await _apologize(application.bot, update)
         return outcome
     try:
-        await asyncdb.update_complete(update_id=update_id)
+        await asyncdb.update_complete(update_id=update_id, writes=writes)
     except INFRA_ERRORS:
-        pass  # handled already; a stale claim only matters if Telegram resends
+        pass  # handled already; a stale claim only matters if Telegram resends (its counters are lost)
     metrics.updates_total.labels(kind, "ok").inc()
     return Outcome(200, "ok", reply=application.bot.request.held_as_answer(held) if held else None)
 
@@ -200,6 +204,13 @@ async def keep_unhandled(data: dict, error: BaseException, *, retry_after: int) 
         return Outcome(503, "dependency unavailable", retry_after)
     log.error("webhook.processing_failed", error=type(error).__name__, exc_info=error)
     return await _dead_letter(data, "other", error, "", retry_after=retry_after)
+
+
+async def _flush_quietly(writes: list) -> None:
+    try:
+        await asyncdb.writes_flush(writes)
+    except INFRA_ERRORS:
+        pass  # counters only: a few may be lost while the database is away
 
 
 async def _release_quietly(update_id: int) -> None:

@@ -9,6 +9,7 @@ from accounts.models import Member, Preferences
 from chats import services
 from chats.models import ChatSession, Rating
 from core import clock
+from core import hooks as core_hooks
 from core.db import db_call
 from matching.models import Match
 from tests import updates
@@ -47,6 +48,19 @@ async def test_every_message_kind_but_voice_reaches_the_partner_as_an_anonymous_
     fresh = await ChatSession.objects.aget(pk=session.pk)
     assert fresh.messages_a == 8 and fresh.media_a == 7 and fresh.messages_b == 0
     assert fresh.first_message_at is not None
+
+
+async def test_a_copy_the_partner_got_is_counted_even_when_a_later_step_fails(
+    session, webhook, telegram, monkeypatch
+):
+    async def broken(event):
+        raise RuntimeError("a bug after the copy was sent")
+
+    monkeypatch.setattr(core_hooks, "after_relay", [*core_hooks.after_relay, broken])
+    await webhook.text(ANNA, "Привет")
+    assert len(telegram.calls_for(BORIS, "copyMessage")) == 1
+    fresh = await ChatSession.objects.aget(pk=session.pk)
+    assert fresh.messages_a == 1 and fresh.last_message_at is not None
 
 
 async def test_voice_and_video_notes_are_refused_kindly_and_never_reach_the_partner(
