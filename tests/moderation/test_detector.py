@@ -119,6 +119,17 @@ def test_a_goodbye_said_to_people_is_a_crisis_and_one_said_to_a_job_or_a_grudge_
     assert not detector.crisis_assess("я прощаю его, правда").any
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "эта учёба меня в гроб сведёт",
+        "чтоб я ещё раз пошла на распродажу, лучше сразу повеситься",
+    ],
+)
+def test_hyperbole_about_study_or_shopping_is_not_a_crisis(message):
+    assert not detector.crisis_assess(message).any
+
+
 def test_a_knife_emoji_in_the_kitchen_is_not_a_crisis():
     assert not detector.crisis_assess("🔪🥒 нарезала салат, всё готово").any
 
