@@ -4,8 +4,8 @@
     .venv/bin/python bench/filters.py --dev      # the dev split only (for tuning: never test/fresh)
 
 For crisis and toxicity: recall per kind of message and false-positive rate per kind of hard
-negative, on the test split and on the fresh sets (`corpus/fresh/` and `corpus/fresh2/`, each
-written after a design freeze and reported separately); an ablation (rules alone, the learned model alone, both); false alerts per 1 000
+negative, on the test split and on the fresh sets (`corpus/fresh*/`, each written after a design freeze
+and reported separately); an ablation (rules alone, the learned model alone, both); false alerts per 1 000
 ordinary chat messages for each tier; µs per message (p50, p95) on one core next to a bare
 lower()+split(); start-up cost (dictionaries and weights) and the memory it takes.
 """
@@ -140,6 +140,7 @@ def main() -> None:
     tracemalloc.start()
     started = time.perf_counter()
     from moderation import detector
+    from moderation.detector import corpus
 
     detector.warm()
     startup = time.perf_counter() - started
@@ -150,7 +151,7 @@ def main() -> None:
         f"start-up: {startup * 1000:.0f} ms (pymorphy3 dictionaries + weights),"
         f" peak Python memory {peak / 2**20:.1f} MiB; weights on disk {weights / 1024:.0f} KiB"
     )
-    splits = ["dev"] if args.dev else ["test", "fresh", "fresh2"]
+    splits = ["dev"] if args.dev else ["test", *corpus.FRESH_SETS]
     for split in splits:
         crisis_report(split)
         toxicity_report(split)
