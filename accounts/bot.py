@@ -167,9 +167,15 @@ def _message_turn(*, tg_id: int, text: str | None) -> turns.Turn:
     return turn
 
 
+async def _talking(context, tg_id: int) -> bool:
+    for check in core_hooks.talking_check:  # chats: the same check, with the relay's lookup
+        return await check(context, tg_id)
+    return await services.member_seen_talking(tg_id=tg_id)
+
+
 async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Onboarding answers and awaited input; anything else goes on to the chat relay (group 1)."""
-    if await services.member_seen_talking(tg_id=update.effective_user.id):
+    if await _talking(context, update.effective_user.id):
         return
     turn = await db_call(_message_turn, tg_id=update.effective_user.id, text=update.effective_message.text)
     if turn.route == "pass":

@@ -125,19 +125,26 @@ async def member_seen_talking(*, tg_id: int) -> bool:
     so the message is theirs to relay. Marks them seen like member_touch (≤ 1 write a minute),
     in one statement on the event loop without a thread hop. False means "ask the full path"
     (nothing written)."""
-    now = clock.now()
+    ctes, params = member_seen_talking_ctes(tg_id=tg_id, now=clock.now())
+    row = await asyncdb.fetchone(f"WITH {ctes} SELECT EXISTS (SELECT FROM talking)", params)
+    return row[0]
+
+
+def member_seen_talking_ctes(*, tg_id: int, now: dt.datetime) -> tuple[str, dict]:
+    """member_seen_talking's rule as CTEs for a statement that reads more beside it (the relay's
+    session lookup): `talking` has the member's row when the message is theirs to relay, and the
+    once-a-minute seen write runs with the statement. Named parameters, with their values."""
     params = {
         "tg_id": tg_id,
         "done": Member.Step.DONE.value,
         "now": now,
         "stale_before": now - SEEN_PRECISION,
     }
-    row = await asyncdb.fetchone(_SEEN_TALKING, params)
-    return row[0]
+    return _SEEN_TALKING, params
 
 
 _SEEN_TALKING = f"""
-    WITH talking AS (
+    talking AS (
         SELECT id, last_seen_at, unreachable_since FROM {Member._meta.db_table}
         WHERE tg_id = %(tg_id)s AND onboarding_step = %(done)s AND awaiting = ''
     ),
@@ -148,7 +155,6 @@ _SEEN_TALKING = f"""
             WHERE last_seen_at IS NULL OR last_seen_at < %(stale_before)s OR unreachable_since IS NOT NULL
         )
     )
-    SELECT EXISTS (SELECT FROM talking)
 """
 
 

@@ -45,6 +45,9 @@ NOT_RELAYED = {
 }
 
 
+_NOT_LOOKED_UP = object()
+
+
 def _map_key(session_id: int, chat_id: int, message_id: int) -> str:
     return f"chats:map:{session_id}:{chat_id}:{message_id}"
 
@@ -73,9 +76,19 @@ async def _lookup(session_id: int, chat_id: int, message_id: int) -> int | None:
     return int(value) if value else None
 
 
-async def _target(bot, *, tg_id: int, chat_id: int) -> services.RelayTarget | None:
-    """The member's running session, or None after telling them why there is none."""
-    target = await selectors.relay_target(tg_id=tg_id, now=clock.now())
+async def talking(context: ContextTypes.DEFAULT_TYPE, tg_id: int) -> bool:
+    """core.hooks.talking_check: accounts' check and the relay's session lookup in one statement;
+    the target waits on the update's PTB context for `relay` (group 1)."""
+    is_talking, target = await selectors.talking_relay_target(tg_id=tg_id, now=clock.now())
+    if is_talking:
+        context.relay_target = target
+    return is_talking
+
+
+async def _target(bot, *, tg_id: int, chat_id: int, found=_NOT_LOOKED_UP) -> services.RelayTarget | None:
+    """The member's running session (`found` when this update looked it up already), or None
+    after telling them why there is none."""
+    target = await selectors.relay_target(tg_id=tg_id, now=clock.now()) if found is _NOT_LOOKED_UP else found
     if target is not None:
         return target
     # No running session on the fast path: the full path ends what is due and says what to tell.
@@ -87,8 +100,9 @@ async def _target(bot, *, tg_id: int, chat_id: int) -> services.RelayTarget | No
 
 
 async def relay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A member's message to their partner. The hot path is two statements on the event loop
-    (who the partner is; the counters), no thread hop; anything unusual takes the full path."""
+    """A member's message to their partner. The hot path costs no statement of its own: who the
+    partner is came with accounts' check (`talking`), the counters go with the update's completion
+    mark; no thread hop. Anything unusual takes the full path."""
     message = update.effective_message
     chat_id = update.effective_chat.id
     tg_id = update.effective_user.id
@@ -99,7 +113,8 @@ async def relay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await allow(f"relay:{pseudonymous_ref(tg_id)}", limit=MESSAGES_PER_MINUTE, seconds=60):
         await send(context.bot, chat_id, "chats/too_fast")
         return
-    target = await _target(context.bot, tg_id=tg_id, chat_id=chat_id)
+    found = getattr(context, "relay_target", _NOT_LOOKED_UP)
+    target = await _target(context.bot, tg_id=tg_id, chat_id=chat_id, found=found)
     if target is None:
         return
     text = message.text or message.caption or ""

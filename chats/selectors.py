@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from accounts.models import Member, Preferences
+from accounts.services import member_seen_talking_ctes
 from chats.models import ChatSession
 from chats.services import RelayTarget
 from core import asyncdb
@@ -30,14 +31,29 @@ WHERE m.tg_id = %(tg_id)s
 """
 
 
+async def talking_relay_target(*, tg_id: int, now: dt.datetime) -> tuple[bool, RelayTarget | None]:
+    """accounts' member_seen_talking (and its seen write) and relay_target in one statement:
+    whether the message is the member's to relay, and where it goes."""
+    ctes, params = member_seen_talking_ctes(tg_id=tg_id, now=now)
+    row = await asyncdb.fetchone(
+        f"WITH {ctes} SELECT EXISTS (SELECT FROM talking), r.* FROM (SELECT) one"
+        f" LEFT JOIN ({_RELAY_VIEW}) r ON true",
+        params,
+    )
+    return row[0], _target(row[1:])
+
+
 async def relay_target(*, tg_id: int, now: dt.datetime) -> RelayTarget | None:
     """The hot path of the relay: one statement on the event loop, no thread hop.
 
     None when there is no running session (none, or past its deadline): the full path
     (`services.relay_prepare`) then ends what is due and says what to tell the member.
     """
-    row = await asyncdb.fetchone(_RELAY_VIEW, {"tg_id": tg_id, "now": now})
-    if row is None:
+    return _target(await asyncdb.fetchone(_RELAY_VIEW, {"tg_id": tg_id, "now": now}))
+
+
+def _target(row: tuple | None) -> RelayTarget | None:
+    if row is None or row[0] is None:
         return None
     member_id, session_id, is_a, partner_id, partner_tg_id, reachable, muted_until, protect = row
     return RelayTarget(

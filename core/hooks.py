@@ -26,6 +26,10 @@ after_rating: list[Callable[[Any, int, int, int, int], Awaitable[None]]] = []
 # When a web or worker process starts (not management commands): load what the first member's
 # update must not wait for (dictionaries, model weights).
 process_start: list[Callable[[], None]] = []
+# Asked instead of accounts' own check (services.member_seen_talking) whether a member's message
+# is theirs to relay: chats answers with the same check and its session lookup in one statement.
+# Called with (PTB context, tg_id); the first one answers.
+talking_check: list[Callable[[Any, int], Awaitable[bool]]] = []
 # Free text an app asked a member for (Member.awaiting = "<app>:<what>"), by app prefix.
 awaiting_input: dict[str, Callable[[Any, Any, Any], Awaitable[None]]] = {}
 

@@ -4,10 +4,11 @@ import datetime as dt
 import threading
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.db import connection, connections
 
 from accounts.models import Member, Preferences
-from accounts.services import member_erase, member_mark_unreachable, member_touch
+from accounts.services import member_erase, member_mark_unreachable, member_seen_talking, member_touch
 from core import clock
 from core.pseudonym import pseudonymous_ref
 from tests.accounts.factories import MemberFactory
@@ -131,3 +132,13 @@ def test_two_first_updates_at_once_make_one_member_with_one_preferences():
         member = Member.objects.get(tg_id=tg_id)
         assert seen[tg_id] == [member.pk, member.pk]
         assert Preferences.objects.filter(member=member).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_chatting_member_is_marked_seen_once_a_minute_and_one_in_onboarding_is_not():
+    talking = await sync_to_async(MemberFactory)(tg_id=TG, last_seen_at=None)
+    onboarding = await sync_to_async(MemberFactory)(tg_id=TG + 1, last_seen_at=None, onboarding_step="topics")
+    assert await member_seen_talking(tg_id=TG) is True
+    assert (await Member.objects.aget(pk=talking.pk)).last_seen_at == clock.now()
+    assert await member_seen_talking(tg_id=TG + 1) is False
+    assert (await Member.objects.aget(pk=onboarding.pk)).last_seen_at is None

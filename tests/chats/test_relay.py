@@ -63,6 +63,17 @@ async def test_a_copy_the_partner_got_is_counted_even_when_a_later_step_fails(
     assert fresh.messages_a == 1 and fresh.last_message_at is not None
 
 
+async def test_an_answer_the_bot_asked_for_mid_chat_is_taken_not_relayed(session, webhook, telegram):
+    anna = MemberJourney(webhook, telegram, ANNA)
+    await anna.command("profile")
+    await anna.tap("Псевдоним")
+    await anna.say("Северный ветер")
+    assert (await Member.objects.aget(tg_id=ANNA)).pseudonym == "Северный ветер"
+    assert telegram.calls_for(BORIS, "copyMessage") == []
+    await anna.say("А теперь тебе")
+    assert len(telegram.calls_for(BORIS, "copyMessage")) == 1
+
+
 async def test_voice_and_video_notes_are_refused_kindly_and_never_reach_the_partner(
     session, webhook, telegram
 ):
