@@ -7,8 +7,9 @@ Two tiers (issue 16):
   → the crisis step for the sender, a card for the partner, a high-risk flag, moderators alerted.
 - "possible": a rule hit at a distance that the model still finds plausible, or the model alone
   fairly sure. → a gentle private check-in for the sender; nobody else is told.
-Rules match the lemmas ("уйти из жизнь"), so every form counts; the model (`model.py`) carries
-typos, slang and phrasings no rule lists. Thresholds are chosen on the dev split (`detector_train`).
+Rules (`crisis_words.py`) match the lemmas ("уйти из жизнь"), so every form counts; the model
+(`model.py`) carries typos, slang and phrasings no rule lists. Thresholds come from out-of-fold
+scores over train + dev (`detector_train`), never from test or the fresh sets.
 """
 
 from __future__ import annotations
