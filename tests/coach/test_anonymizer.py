@@ -170,3 +170,15 @@ def test_mixed_message_keeps_its_meaning_and_loses_every_detail():
 def test_a_phone_after_the_word_number_is_a_phone_not_a_document():
     assert anonymize("мой номер 89161234567") == "мой номер [телефон]"
     assert anonymize("договор № 45-78/12") == "договор № [документ]"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["живу на ул ленина 15 кв 3", "улица гагарина д 5, второй подъезд", "пр-кт мира 12", "заходи, д 5 кв 3"],
+)
+def test_an_address_typed_in_lower_case_becomes_a_placeholder(text):
+    assert PLACEHOLDERS["address"] in anonymize(text)
+
+
+def test_the_street_outside_is_not_an_address():
+    assert anonymize("на улице холодно, сижу дома") == "на улице холодно, сижу дома"
