@@ -53,19 +53,26 @@ def _map_key(session_id: int, chat_id: int, message_id: int) -> str:
 
 
 async def _remember(
-    session_id: int, pairs: list[tuple[int, int, int]], *, copy: tuple[int, int, int]
+    session_id: int, pairs: list[tuple[int, int, int]], *, copy: tuple[int, int, int], event: hooks.Relayed
 ) -> None:
-    """source (chat, message) ↔ copy ids, both ways, so edits and replies find their twin; and the
-    copy under its sender, so /delete can take it back (one round trip for both)."""
+    """source (chat, message) ↔ copy ids, both ways, so edits and replies find their twin; the
+    copy under its sender, so /delete can take it back; and what the after_relay hooks will read
+    (into `event.cached`): one round trip for all."""
+    keys = hooks.wanted_keys(event)
     try:
         pipe = aconnection().pipeline(transaction=False)
         for chat_id, message_id, copy_id in pairs:
             pipe.set(_map_key(session_id, chat_id, message_id), copy_id, ex=MAP_TTL_SECONDS)
         sender_id, partner_chat_id, copy_id = copy
         copies.remember(pipe, member_id=sender_id, partner_chat_id=partner_chat_id, copy_id=copy_id)
-        await pipe.execute()
+        if keys:
+            pipe.mget(keys)
+        replies = await pipe.execute()
     except Exception:  # noqa: BLE001 - Redis is disposable: an edit then just isn't mirrored
         log.warning("chats.id_map_unavailable")
+        return
+    if keys:
+        event.cached.update(zip(keys, replies[-1], strict=True))
 
 
 async def _lookup(session_id: int, chat_id: int, message_id: int) -> int | None:
@@ -178,16 +185,16 @@ async def _deliver(
     metrics.messages_relayed_total.labels(kind).inc()
     await services.relay_count(target=target, is_media=kind != "text", now=clock.now())
     twins = [(chat_id, message_id, copy.message_id), (target.partner_tg_id, copy.message_id, message_id)]
+    event = hooks.Relayed(
+        bot, target.session_id, target.member_id, target.partner_member_id, chat_id, message_id, text
+    )
     await _remember(
         target.session_id,
         twins if message_id else [],
         copy=(target.member_id, target.partner_tg_id, copy.message_id),
+        event=event,
     )
-    await hooks.relayed(
-        hooks.Relayed(
-            bot, target.session_id, target.member_id, target.partner_member_id, chat_id, message_id, text
-        )
-    )
+    await hooks.relayed(event)
     return True
 
 

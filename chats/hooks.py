@@ -8,7 +8,7 @@ nothing here may store that text in PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from telegram import Bot
 
@@ -40,6 +40,13 @@ class Relayed:
     chat_id: int
     message_id: int
     text: str
+    # The values of core.hooks.after_relay_keys, read with the relay's id map (empty when Redis
+    # failed: a hook then reads what it needs itself).
+    cached: dict[str, bytes | None] = field(default_factory=dict, compare=False)
+
+
+def wanted_keys(event: Relayed) -> list[str]:
+    return [key for hook in core_hooks.after_relay_keys for key in hook(event)]
 
 
 async def allowed(outgoing: Outgoing) -> bool:

@@ -7,8 +7,9 @@ class CoachConfig(AppConfig):
     verbose_name = "Коуч"
 
     def ready(self) -> None:
-        from coach.bot import on_relayed, on_session_end
+        from coach.bot import on_relayed, on_session_end, relayed_keys
         from core import hooks
 
         hooks.connect(hooks.after_relay, on_relayed)
+        hooks.connect(hooks.after_relay_keys, relayed_keys)
         hooks.connect(hooks.session_ended, on_session_end)

@@ -133,6 +133,11 @@ def _remember_and_enqueue(event: hooks.Relayed) -> None:
         )
 
 
+def relayed_keys(event: hooks.Relayed) -> list[str]:
+    """core.hooks.after_relay_keys: what on_relayed reads first, fetched with the relay's id map."""
+    return [coach_context.eligible_key(event.session_id), selectors.SWITCH_KEY] if event.text else []
+
+
 async def on_relayed(event: hooks.Relayed) -> None:
     """After a text reached the partner: keep it anonymized and maybe ask for a hint."""
     if not event.text:
@@ -140,9 +145,11 @@ async def on_relayed(event: hooks.Relayed) -> None:
     try:
         # The usual cases, on the event loop (a thread hop costs more than the rest of the relay):
         # nobody in this chat gets hints, or the coach is switched off (both cached) → done.
-        eligible, switch = await aconnection().mget(
-            coach_context.eligible_key(event.session_id), selectors.SWITCH_KEY
-        )
+        keys = relayed_keys(event)
+        if all(key in event.cached for key in keys):
+            eligible, switch = (event.cached[key] for key in keys)
+        else:
+            eligible, switch = await aconnection().mget(*keys)
         if eligible is not None and not json.loads(eligible):
             return
         if eligible is None and switch is not None:

@@ -21,6 +21,9 @@ session_ended: list[Callable[[int], None]] = []
 before_relay: list[Callable[[Any], Awaitable[bool]]] = []
 # After the partner received a message: called with a chats.hooks.Relayed.
 after_relay: list[Callable[[Any], Awaitable[None]]] = []
+# Redis keys an after_relay hook will read, fetched in the relay's own round trip and handed to
+# it in `Relayed.cached`: called with the Relayed.
+after_relay_keys: list[Callable[[Any], list[str]]] = []
 # After a member rated a session: (bot, chat_id, member tg id, session_id, score).
 after_rating: list[Callable[[Any, int, int, int, int], Awaitable[None]]] = []
 # When a web or worker process starts (not management commands): load what the first member's
