@@ -178,6 +178,17 @@ def test_a_report_of_abuse_or_venting_is_not_held(message):
     assert not detector.toxic_categories(message)
 
 
+@pytest.mark.parametrize(
+    "message", ["кретин, перечитай моё сообщение", "ну и бездарность, даже ответить нормально не можешь"]
+)
+def test_a_name_called_with_a_verb_to_the_reader_is_an_insult(message):
+    assert "insult" in detector.toxic_categories(message)
+
+
+def test_calling_oneself_a_name_while_asking_the_reader_is_not_an_insult():
+    assert not detector.toxic_categories("я такая бездарность, прочитай что я написала")
+
+
 def test_the_checked_in_weights_are_what_the_corpus_trains():
     """Changing the corpus without `manage.py detector_train` fails here, not in production."""
     fitted = training._fit(training.training_rows(corpus.crisis_rows), "crisis")
