@@ -288,7 +288,10 @@ def _to_reader(words: list[str]) -> bool:
 
 
 def _hateful(words: list[str], lemmas: list[str]) -> bool:
-    """A group generalised about with a slur: "все кавказцы звери", "японцы фашисты"."""
+    """A group generalised about with a slur: "все кавказцы звери", "японцы фашисты"; a people's
+    adjective on an animal word: "кавказская обезьяна", "бурятские морды"."""
+    if any(a in W.GROUP_ADJECTIVES and b in W.ANIMAL_SLURS for a, b in itertools.pairwise(lemmas)):
+        return True
     groups = [i for i, lem in enumerate(lemmas) if lem in W.GROUP_LEMMAS]
     if not groups or not any(lem in W.GROUP_SLURS for lem in lemmas):
         return False

@@ -189,6 +189,11 @@ def test_calling_oneself_a_name_while_asking_the_reader_is_not_an_insult():
     assert not detector.toxic_categories("я такая бездарность, прочитай что я написала")
 
 
+def test_a_people_named_by_an_adjective_on_an_animal_word_is_hate_and_a_face_is_not():
+    assert "hate" in detector.toxic_categories("опять эта якутская морда пишет")
+    assert not detector.toxic_categories("азиатская внешность у неё красивая")
+
+
 def test_the_checked_in_weights_are_what_the_corpus_trains():
     """Changing the corpus without `manage.py detector_train` fails here, not in production."""
     fitted = training._fit(training.training_rows(corpus.crisis_rows), "crisis")
