@@ -44,13 +44,17 @@ def _past_verb(word: str) -> bool:
     return "VERB" in tag and "past" in tag
 
 
-def _marked(view: str) -> bool:
-    return any(not W.DENIED.search(view[: m.start()]) for m in W.CONTEXT.finditer(view))
+def _marked(view: str, markers=W.CONTEXT) -> bool:
+    return any(not W.DENIED.search(view[: m.start()]) for m in markers.finditer(view))
 
 
 def distance(raw: str, words: tuple[str, ...], lemmas: tuple[str, ...], kind: str = "") -> str:
     """Why a rule hit may be talk *about* the topic: "context", "joke", "story", or ""."""
     joined = " ".join(lemmas)
+    if W.RELAPSE.search(joined):
+        return ""
+    if _marked(joined, W.SETTLED) or _marked(" ".join(words), W.SETTLED):
+        return "context"
     if W.NOW.search(joined):
         return ""
     # Lemmas lose some markers ("раньше" → "ранний", "было время" → "быть время"): the words keep them.

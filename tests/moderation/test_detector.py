@@ -72,6 +72,22 @@ def test_talk_about_the_topic_at_a_distance_alerts_nobody(message):
     assert not detector.crisis_assess(message).likely
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "сегодня ровно год без селфхарма",
+        "сегодня полгода как справляюсь без порезов на руках",
+        "раньше хотела умереть, сегодня рада что выжила",
+    ],
+)
+def test_a_recovery_told_today_is_not_a_crisis(message):
+    assert not detector.crisis_assess(message).any
+
+
+def test_a_relapse_after_a_recovery_is_a_likely_crisis():
+    assert detector.crisis_assess("год держалась без сх, а сегодня опять порезалась").likely
+
+
 def test_a_past_mentioned_beside_a_now_is_still_a_crisis():
     assert detector.crisis_assess("раньше резалась, а сегодня опять порезалась").likely
 
