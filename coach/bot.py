@@ -20,9 +20,10 @@ from coach import keyboards, selectors, services, tasks
 from coach.models import AiHint
 from coach.providers import phrase_adopted
 from core import clock
-from core.db import db_call, db_sync
+from core.db import db_call
 from core.messaging import edit, edit_tapped, render, send
 from core.redis import aconnection
+from core.redis import connection as redis_connection
 from moderation.detector.personal import anonymize
 
 log = structlog.get_logger(__name__)
@@ -99,66 +100,92 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(render("coach/stale"))
 
 
-def _count_adoption(event: hooks.Relayed) -> None:
-    """The member sent their hint's phrase (copied, maybe edited): the hint counts as used."""
-    opened = coach_context.open_hint(event.member_id)
-    if opened is None:
-        return
-    hint_id, phrase = opened
-    if not phrase_adopted(event.text, phrase):
-        return
-    coach_context.close_hint(event.member_id)
-    db_sync(services.hint_decide)(member_id=event.member_id, hint_id=hint_id, status=AiHint.Status.USED)
+def relayed_keys(event: hooks.Relayed) -> list[str]:
+    """core.hooks.after_relay_keys: all on_relayed reads, fetched with the relay's id map."""
+    if not event.text:
+        return []
+    return [
+        coach_context.eligible_key(event.session_id),
+        selectors.SWITCH_KEY,
+        coach_context.open_hint_key(event.member_id),
+        coach_context.last_hint_key(event.member_id),
+        coach_context.last_hint_key(event.partner_member_id),
+    ]
 
 
-def _remember_and_enqueue(event: hooks.Relayed) -> None:
-    eligible = coach_context.eligible_cached(event.session_id)
-    if eligible is None:
-        eligible = db_sync(selectors.eligible_members)(session_id=event.session_id)
-        coach_context.cache_eligible(session_id=event.session_id, member_ids=eligible)
-    if not eligible:
-        return  # nobody in this chat gets hints: nothing is kept, not even anonymized
-    if event.member_id in eligible:
-        _count_adoption(event)
-    coach_context.remember(
+async def on_relayed(event: hooks.Relayed) -> None:
+    """After a text reached the partner: keep it anonymized and maybe ask for a hint. On the event
+    loop with what the relay read for it; a thread only for PostgreSQL (who is eligible, once a
+    minute per chat; a hint used) and for enqueueing a hint job."""
+    if not event.text:
+        return
+    try:
+        keys = relayed_keys(event)
+        if all(key in event.cached for key in keys):
+            values = [event.cached[key] for key in keys]
+        else:
+            values = await aconnection().mget(keys)
+        cached, switch, open_hint, *recent = values
+        # The usual cases: nobody in this chat gets hints, or the coach is switched off → done.
+        if cached is not None and not json.loads(cached):
+            return
+        if cached is None and switch is not None:
+            enabled, percent = selectors.switch_from_cache(switch)
+            if not enabled or percent == 0:
+                return  # what selectors.eligible_members would say
+        if cached is None:
+            eligible = await db_call(_eligible, session_id=event.session_id)
+        else:
+            eligible = json.loads(cached)
+        if eligible:
+            await _remember_and_enqueue(event, eligible, open_hint, recent)
+    except Exception as exc:  # noqa: BLE001 - the coach must never break the relay
+        log.warning("coach.relay_hook_failed", error=type(exc).__name__)
+
+
+def _eligible(*, session_id: int) -> list[int]:
+    eligible = selectors.eligible_members(session_id=session_id)
+    coach_context.cache_eligible(session_id=session_id, member_ids=eligible)
+    return eligible
+
+
+async def _remember_and_enqueue(
+    event: hooks.Relayed, eligible: list[int], open_hint: bytes | None, recent: list[bytes | None]
+) -> None:
+    """Keep the line, notice a hint's phrase sent in the member's own words (the hint counts as
+    used), and ask for a hint for members with none recent and no job under way: one round trip."""
+    used = None
+    opened = coach_context.open_hint_from(open_hint) if event.member_id in eligible else None
+    if opened is not None and phrase_adopted(event.text, opened[1]):
+        used = opened[0]
+    members = (event.member_id, event.partner_member_id)
+    free = [m for m, hinted in zip(members, recent, strict=True) if m in eligible and hinted is None]
+    pipe = aconnection().pipeline(transaction=False)
+    if used is not None:
+        pipe.delete(coach_context.open_hint_key(event.member_id))
+    coach_context.remember_in(
+        pipe,
         session_id=event.session_id,
         member_id=event.member_id,
         text=anonymize(event.text),
         at=clock.now().timestamp(),
     )
-    wanted = [m for m in (event.member_id, event.partner_member_id) if m in eligible]
-    for member_id in coach_context.claim_job(session_id=event.session_id, member_ids=wanted):
-        django_rq.get_queue("default").enqueue(
-            tasks.hint_compute, session_id=event.session_id, member_id=member_id
+    coach_context.claim_in(pipe, session_id=event.session_id, member_ids=free)
+    replies = await pipe.execute()
+    claimed = [m for m, ok in zip(free, replies[len(replies) - len(free) :], strict=True) if ok]
+    if used is not None:
+        await db_call(
+            services.hint_decide, member_id=event.member_id, hint_id=used, status=AiHint.Status.USED
         )
+    if claimed:
+        await sync_to_async(_enqueue, thread_sensitive=False)(event.session_id, claimed)
 
 
-def relayed_keys(event: hooks.Relayed) -> list[str]:
-    """core.hooks.after_relay_keys: what on_relayed reads first, fetched with the relay's id map."""
-    return [coach_context.eligible_key(event.session_id), selectors.SWITCH_KEY] if event.text else []
-
-
-async def on_relayed(event: hooks.Relayed) -> None:
-    """After a text reached the partner: keep it anonymized and maybe ask for a hint."""
-    if not event.text:
-        return
-    try:
-        # The usual cases, on the event loop (a thread hop costs more than the rest of the relay):
-        # nobody in this chat gets hints, or the coach is switched off (both cached) → done.
-        keys = relayed_keys(event)
-        if all(key in event.cached for key in keys):
-            eligible, switch = (event.cached[key] for key in keys)
-        else:
-            eligible, switch = await aconnection().mget(*keys)
-        if eligible is not None and not json.loads(eligible):
-            return
-        if eligible is None and switch is not None:
-            enabled, percent = selectors.switch_from_cache(switch)
-            if not enabled or percent == 0:
-                return  # what selectors.eligible_members would say
-        await sync_to_async(_remember_and_enqueue, thread_sensitive=False)(event)
-    except Exception as exc:  # noqa: BLE001 - the coach must never break the relay
-        log.warning("coach.relay_hook_failed", error=type(exc).__name__)
+def _enqueue(session_id: int, member_ids: list[int]) -> None:
+    # The process's client: get_queue alone would connect anew on every call.
+    queue = django_rq.get_queue("default", connection=redis_connection())
+    for member_id in member_ids:
+        queue.enqueue(tasks.hint_compute, session_id=session_id, member_id=member_id)
 
 
 def on_session_end(session_id: int) -> None:

@@ -33,19 +33,19 @@ def pending_key(session_id: int, member_id: int) -> str:
     return f"coach:pending:{session_id}:{member_id}"
 
 
-def eligible_cached(session_id: int) -> list[int] | None:
-    """The members cached as eligible for hints in this session (None: not cached yet)."""
-    cached = connection().get(eligible_key(session_id))
-    return None if cached is None else json.loads(cached)
-
-
 def remember(*, session_id: int, member_id: int, text: str, at: float) -> None:
     """Keep one anonymized line in the session's window (the last WINDOW lines, for an hour)."""
     pipe = connection().pipeline()
-    pipe.rpush(window_key(session_id), json.dumps({"m": member_id, "t": text, "at": at}, ensure_ascii=False))
-    pipe.ltrim(window_key(session_id), -WINDOW, -1)
-    pipe.expire(window_key(session_id), TTL_SECONDS)
+    remember_in(pipe, session_id=session_id, member_id=member_id, text=text, at=at)
     pipe.execute()
+
+
+def remember_in(pipe, *, session_id: int, member_id: int, text: str, at: float) -> None:
+    """`remember`'s commands added to a pipeline (sync or asyncio) the caller executes."""
+    key = window_key(session_id)
+    pipe.rpush(key, json.dumps({"m": member_id, "t": text, "at": at}, ensure_ascii=False))
+    pipe.ltrim(key, -WINDOW, -1)
+    pipe.expire(key, TTL_SECONDS)
 
 
 def cache_eligible(*, session_id: int, member_ids: list[int]) -> None:
@@ -56,18 +56,11 @@ def forget_eligible(*, session_id: int) -> None:
     connection().delete(eligible_key(session_id))
 
 
-def claim_job(*, session_id: int, member_ids: list[int]) -> list[int]:
-    """The members with no recent hint and no job under way; their job slot is taken."""
-    pipe = connection().pipeline()
+def claim_in(pipe, *, session_id: int, member_ids: list[int]) -> None:
+    """Take each member's job slot (a burst of messages asks for one job): one reply per member,
+    true for those whose slot was free. Members with a recent hint are the caller's to leave out."""
     for member_id in member_ids:
-        pipe.exists(last_hint_key(member_id))
-    recent = pipe.execute()
-    pipe = connection().pipeline()
-    free = [m for m, busy in zip(member_ids, recent, strict=True) if not busy]
-    for member_id in free:
         pipe.set(pending_key(session_id, member_id), 1, nx=True, ex=PENDING_SECONDS)
-    claimed = pipe.execute() if free else []
-    return [m for m, ok in zip(free, claimed, strict=True) if ok]
 
 
 def lines_for(*, session_id: int, member_id: int) -> list[Line]:
@@ -95,17 +88,13 @@ def open_hint_key(member_id: int) -> str:
     return f"coach:open:{member_id}"
 
 
-def open_hint(member_id: int) -> tuple[int, str] | None:
-    """The member's last hint still open (its id and phrase), to notice when they send it."""
-    raw = connection().get(open_hint_key(member_id))
+def open_hint_from(raw: bytes | str | None) -> tuple[int, str] | None:
+    """The member's last hint still open (its id and phrase) from the value under open_hint_key,
+    to notice when they send it."""
     if not raw:
         return None
     data = json.loads(raw)
     return int(data["hint"]), data["phrase"]
-
-
-def close_hint(member_id: int) -> None:
-    connection().delete(open_hint_key(member_id))
 
 
 def session_forget(session_id: int) -> None:
