@@ -70,19 +70,47 @@ def hurried(row: corpus.Row) -> corpus.Row:
     return dataclasses.replace(row, text=" ".join(words))
 
 
-def _learn(features: list[np.ndarray], copies: list[np.ndarray], labels: np.ndarray) -> model.LinearModel:
-    """The model over these rows' features and their hurried copies' (the one set of hyper-parameters).
+_TO_LATIN = str.maketrans(
+    {
+        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "yo", "ж": "zh", "з": "z", "и": "i",
+        "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
+        "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sch", "ъ": "", "ы": "y", "ь": "'",
+        "э": "e", "ю": "yu", "я": "ya",
+    }
+)  # fmt: skip
+
+
+def in_latin(row: corpus.Row) -> corpus.Row:
+    """The same message typed in Latin letters, as some members do ("ne hochu zhit'"); the reader
+    turns it back into Cyrillic with the slips of that road, which the model should know."""
+    return dataclasses.replace(row, text=row.text.lower().translate(_TO_LATIN))
+
+
+# Every row is also learned as these copies, each in its row's fold. Out-of-fold crisis recall:
+# rows alone 0.780, + hurried 0.797, + in Latin 0.804 (toxicity 0.908 either way).
+COPIES = (hurried, in_latin)
+
+
+def _copies(rows: list[corpus.Row]) -> list[list[np.ndarray]]:
+    return [_features([make(r) for r in rows]) for make in COPIES]
+
+
+def _learn(
+    features: list[np.ndarray], copies: list[list[np.ndarray]], labels: np.ndarray
+) -> model.LinearModel:
+    """The model over these rows' features and their copies' (the one set of hyper-parameters).
 
     L2 chosen on out-of-fold recall over train + dev (crisis at the 5 % budget / toxicity):
     1e-4 0.734 / 0.883, 3e-5 0.758, 1e-5 0.783 / 0.898, 3e-6 0.791 / 0.898, 1e-6 0.786; the
     weakest within noise of the best. 600 epochs add nothing."""
-    return model.train(features + copies, np.concatenate([labels, labels]), l2=1e-5, epochs=300)
+    flat = features + [f for copy in copies for f in copy]
+    return model.train(flat, np.concatenate([labels] * (1 + len(copies))), l2=1e-5, epochs=300)
 
 
 def _fit(rows: list[corpus.Row], positive: str) -> model.LinearModel:
-    """The model over these rows and a hurried copy of each."""
+    """The model over these rows and their copies."""
     labels = np.array([r.label == positive for r in rows])
-    return _learn(_features(rows), _features([hurried(r) for r in rows]), labels)
+    return _learn(_features(rows), _copies(rows), labels)
 
 
 def _fold(row: corpus.Row) -> int:
@@ -94,13 +122,13 @@ def _out_of_fold(rows: list[corpus.Row], positive: str) -> np.ndarray:
     scores = np.zeros(len(rows))
     folds = np.array([_fold(r) for r in rows])
     features = _features(rows)
-    copies = _features([hurried(r) for r in rows])  # a copy learns with its own row's fold only
+    copies = _copies(rows)  # a copy learns with its own row's fold only
     labels = np.array([r.label == positive for r in rows])
     for k in range(FOLDS):
         inside = folds != k
         fitted = _learn(
             [f for f, i in zip(features, inside, strict=True) if i],
-            [f for f, i in zip(copies, inside, strict=True) if i],
+            [[f for f, i in zip(copy, inside, strict=True) if i] for copy in copies],
             labels[inside],
         )
         for index in np.flatnonzero(~inside):
