@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from moderation.detector import model, text, toxicity
 from moderation.detector.crisis import LIKELY, NONE, POSSIBLE, CrisisVerdict
 from moderation.detector.crisis import assess as crisis_assess
@@ -29,7 +31,12 @@ class Assessment:
 
 
 def toxic_categories(
-    message: str, *, reading: text.Reading | None = None, use_rules: bool = True, use_model: bool = True
+    message: str,
+    *,
+    reading: text.Reading | None = None,
+    features: np.ndarray | None = None,
+    use_rules: bool = True,
+    use_model: bool = True,
 ) -> frozenset[str]:
     """Toxicity: the rules' categories, or "abuse" when only the learned model is sure."""
     categories = toxicity.classify(message).categories if use_rules else frozenset()
@@ -39,7 +46,9 @@ def toxic_categories(
     # The learned part never holds venting about oneself, a report of what others said, or a joke.
     if not toxicity.model_may_judge(message, words):
         return frozenset()
-    score = model.load("toxicity").probability(model.features(words, lemmas, folded))
+    if features is None:
+        features = model.features(words, lemmas, folded)
+    score = model.load("toxicity").probability(features)
     return frozenset({"abuse"}) if score >= model.meta("toxicity")["threshold"] else frozenset()
 
 
@@ -47,8 +56,13 @@ def assess(message: str) -> Assessment:
     """Toxicity and crisis tier of one message (text or caption)."""
     if not message:
         return Assessment()
-    reading = text.read(message)  # once for both: this runs on every relayed message
-    return Assessment(toxic_categories(message, reading=reading), crisis_assess(message, reading=reading))
+    # Read and featurised once for both models: this runs on every relayed message.
+    reading = text.read(message)
+    features = model.features(reading[1], reading[2], reading[0])
+    return Assessment(
+        toxic_categories(message, reading=reading, features=features),
+        crisis_assess(message, reading=reading, features=features),
+    )
 
 
 def warm() -> None:

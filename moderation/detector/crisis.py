@@ -17,6 +17,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+import numpy as np
+
 from moderation.detector import crisis_words as W
 from moderation.detector import model, text
 
@@ -45,7 +47,8 @@ def _past_verb(word: str) -> bool:
 
 
 def _marked(view: str, markers=W.CONTEXT) -> bool:
-    return any(not W.DENIED.search(view[: m.start()]) for m in markers.finditer(view))
+    # Only the few characters before a marker can deny it (a whole prefix per marker is quadratic).
+    return any(not W.DENIED.search(view[max(m.start() - 12, 0) : m.start()]) for m in markers.finditer(view))
 
 
 def distance(raw: str, words: tuple[str, ...], lemmas: tuple[str, ...], kind: str = "") -> str:
@@ -94,17 +97,24 @@ def thresholds() -> dict:
 
 
 def assess(
-    message: str, *, reading: text.Reading | None = None, use_rules: bool = True, use_model: bool = True
+    message: str,
+    *,
+    reading: text.Reading | None = None,
+    features: np.ndarray | None = None,
+    use_rules: bool = True,
+    use_model: bool = True,
 ) -> CrisisVerdict:
-    """The crisis tier of one message (text or caption); `reading` when the caller already has
-    `text.read(message)`. The flags exist for the ablation."""
+    """The crisis tier of one message (text or caption); `reading` and `features` when the caller
+    already has `text.read(message)` and `model.features` of it. The flags exist for the ablation."""
     if not message:
         return CrisisVerdict()
     folded, words, lemmas = reading or text.read(message)
     if not words and not any(e in message for e in "💊🔪🪢🩸⚰🔫🪦"):
         return CrisisVerdict()
     limits = thresholds()
-    score = model.load("crisis").probability(model.features(words, lemmas, folded)) if use_model else 1.0
+    if features is None and use_model:
+        features = model.features(words, lemmas, folded)
+    score = model.load("crisis").probability(features) if use_model else 1.0
     # A rule only counts once the model does not read the text as harmless (and it is the slow part).
     consult = use_rules and score >= limits["veto"]
     kind, far = ruled(message, (folded, words, lemmas)) if consult else ("", "")
