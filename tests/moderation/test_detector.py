@@ -1,8 +1,8 @@
 """The one safety detector on text it was never tuned on (issue 16).
 
-The floors below sit just under the figures `bench/filters.py` printed for the test split when
-the design was frozen (crisis recall 0.73 at 9 % false positives, toxicity 0.65 at 1 %): they keep
-the detector from getting worse unnoticed. The issue's goals (0.95 / 5 %) are not met yet.
+The floors below sit just under the figures `bench/filters.py` printed for the test split in
+session 8 (crisis recall 0.79 at 7.7 % false positives, toxicity 0.81 at 1.7 %): they keep the
+detector from getting worse unnoticed. The issue's goals (0.95 / 5 %) are not met yet.
 """
 
 import numpy as np
@@ -22,14 +22,14 @@ def test_crisis_on_the_test_split_catches_most_and_flags_few():
     recall, false_positives = _rates(
         corpus.crisis_rows("test"), lambda r: detector.crisis_assess(r.text).tier != NONE, "crisis"
     )
-    assert recall >= 0.70 and false_positives <= 0.12, (recall, false_positives)
+    assert recall >= 0.76 and false_positives <= 0.09, (recall, false_positives)
 
 
 def test_toxicity_on_the_test_split():
     recall, false_positives = _rates(
         corpus.toxicity_rows("test"), lambda r: bool(detector.toxic_categories(r.text)), "toxic"
     )
-    assert recall >= 0.62 and false_positives <= 0.03, (recall, false_positives)
+    assert recall >= 0.77 and false_positives <= 0.03, (recall, false_positives)
 
 
 @pytest.mark.parametrize(
