@@ -46,7 +46,14 @@ def _read(path: Path) -> list[Row]:
 
 
 # Ordinary chat lines: negatives for both crisis and toxicity.
-ORDINARY = ("ordinary", "ordinary_more", "ordinary_pain", "ordinary_member", "ordinary_replies")
+ORDINARY = (
+    "ordinary",
+    "ordinary_more",
+    "ordinary_pain",
+    "ordinary_member",
+    "ordinary_replies",
+    "ordinary_short",
+)
 
 
 def _split_rows(names: tuple[str, ...], split: str | None) -> list[Row]:
