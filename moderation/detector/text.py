@@ -110,11 +110,12 @@ _SECOND_PERSON_WORDS = YOU | {"тя", "те", "ty", "tebya"}
 
 
 @functools.lru_cache(maxsize=WORD_CACHE)
-def _second_person_verb(word: str) -> bool:
+def second_person_verb(word: str) -> bool:
+    """Is this word's likeliest reading a verb in the second person or the imperative?"""
     parse = morph().parse(word)[0]
     return "2per" in parse.tag or "impr" in parse.tag
 
 
 def addressed(words: tuple[str, ...]) -> bool:
     """Is the message aimed at the reader ("ты", "вас", a verb in the second person or imperative)?"""
-    return any(w in _SECOND_PERSON_WORDS or (_CYRILLIC.search(w) and _second_person_verb(w)) for w in words)
+    return any(w in _SECOND_PERSON_WORDS or (_CYRILLIC.search(w) and second_person_verb(w)) for w in words)

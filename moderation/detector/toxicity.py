@@ -282,9 +282,7 @@ def _likened(words: list[str], lemmas: list[str]) -> bool:
 def _to_reader(words: list[str]) -> bool:
     """A dictionary verb in the second person or the imperative ("прочитай", "можешь"); a guess
     for an unknown word does not count ("коучи" is not "коучить")."""
-    return any(
-        (parses := _parses(w)) and parses[0][1] & {"2per", "impr"} and morph().word_is_known(w) for w in words
-    )
+    return any(reading.second_person_verb(w) and morph().word_is_known(w) for w in words)
 
 
 def _hateful(words: list[str], lemmas: list[str]) -> bool:
@@ -328,20 +326,14 @@ def classify(text: str) -> Verdict:
         lemmas = lemmas + [lemma(w) for w in _WORD.findall(latin_read)]
         words = words + _WORD.findall(latin_read)
     # the word as written counts too: pymorphy reads "мразота" as "мразот", "русня" as "руснить"
+    mine = any(w in W.SELF for w in words)
     names = {
         name for w, lem in zip(words, lemmas, strict=True) for name in (lem, w) if name in W.INSULT_LEMMAS
     }
     # A name called with a verb to the reader and no "я" is aimed too ("недоумок, прочитай ещё раз").
-    if names and (
-        explicit
-        or (
-            names - W.INSULT_ADJECTIVES
-            and (aimed or (_to_reader(words) and not any(w in W.SELF for w in words)))
-        )
-    ):
+    if names and (explicit or (names - W.INSULT_ADJECTIVES and (aimed or (_to_reader(words) and not mine)))):
         categories.add("insult")
     plain = " ".join(words)
-    mine = any(w in W.SELF for w in words)
     if (
         any(phrase in plain for phrase in W.THREAT_PHRASES)
         or _THREAT_RE.search(plain)
