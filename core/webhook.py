@@ -1,6 +1,7 @@
-"""Processing one Telegram update: dedup, PTB dispatch, dead letters, retry on outages.
+"""Processing one Telegram update: the webhook's checks, dedup, PTB dispatch, dead letters,
+retry on outages.
 
-Shared by the webhook view and polling mode so both take the same path.
+`process_update_json` is shared by the webhook (core.asgi) and polling mode, so both take the same path.
 """
 
 from __future__ import annotations
@@ -8,15 +9,18 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import functools
+import hmac
 import math
 import time
 from dataclasses import dataclass, field
 
+import orjson
 import psycopg
 import psycopg_pool
 import redis.exceptions
 import structlog
 from django import db
+from django.conf import settings
 from telegram import Update
 from telegram.error import RetryAfter, TelegramError
 
@@ -41,6 +45,40 @@ INFRA_ERRORS = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
 )
+
+
+# Telegram's update_id is a positive 64-bit integer (PostgreSQL bigint); updates nest a dozen levels
+# at most (a reply's keyboard), so anything much deeper is not one.
+MAX_UPDATE_ID = 2**63 - 1
+MAX_DEPTH = 32
+
+
+def not_an_update(data) -> str | None:
+    """Why `data` is not a Telegram Update, or None when it may be one."""
+    if not isinstance(data, dict):
+        return "body is not a JSON object"
+    update_id = data.get("update_id")
+    if type(update_id) is not int:
+        return "body is not a Telegram Update (no integer update_id)"
+    if not 0 < update_id <= MAX_UPDATE_ID:
+        return "update_id out of range (1 .. 2^63-1)"
+    if _deeper_than(data, MAX_DEPTH):
+        return f"body nested deeper than {MAX_DEPTH} levels"
+    return None
+
+
+def _deeper_than(data, limit: int) -> bool:
+    level = [data]
+    for _ in range(limit):
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return False
+    return True
 
 
 @dataclass
@@ -166,6 +204,40 @@ async def process_update_json(data: dict, *, retry_after: int, reply_in_answer: 
         pass  # handled already; a stale claim only matters if Telegram resends (its counters are lost)
     metrics.updates_total.labels(kind, "ok").inc()
     return Outcome(200, "ok", reply=application.bot.request.held_as_answer(held) if held else None)
+
+
+# Updates being handled by this process now. Telegram opens at most setWebhook's max_connections
+# (40) to the whole bot, so this only fills when something else floods the endpoint; past the
+# limit an update is refused at once (503 + Retry-After: Telegram delivers it again) instead of
+# queueing for a database connection it would time out waiting for.
+_in_flight = 0
+
+
+async def webhook_answer(*, secret: str, body: bytes) -> Outcome:
+    """What POST /telegram/webhook answers to `body` sent with the secret header `secret`."""
+    global _in_flight
+    expected = settings.TELEGRAM_WEBHOOK_SECRET
+    if not expected or not hmac.compare_digest(secret.encode(), expected.encode()):
+        return Outcome(403, "forbidden")
+    try:
+        data = orjson.loads(body)  # refuses nesting past 1 024 levels and invalid UTF-8
+    except orjson.JSONDecodeError:
+        return Outcome(400, "body is not JSON (UTF-8)")
+    reason = not_an_update(data)
+    if reason is not None:
+        return Outcome(400, reason)
+    retry_after = settings.WEBHOOK_RETRY_AFTER_SECONDS
+    if _in_flight >= settings.WEBHOOK_MAX_IN_FLIGHT:
+        log.warning("webhook.busy", in_flight=_in_flight)
+        metrics.updates_total.labels("unknown", "busy").inc()
+        return Outcome(503, "busy", retry_after)
+    _in_flight += 1
+    try:
+        return await process_update_json(data, retry_after=retry_after, reply_in_answer=True)
+    except Exception as exc:  # noqa: BLE001 - a bug of ours outside the handlers: never a 500
+        return await keep_unhandled(data, exc, retry_after=retry_after)
+    finally:
+        _in_flight -= 1
 
 
 async def _dead_letter(

@@ -85,7 +85,7 @@ class Webhook:
     def __init__(self, client: AsyncClient, telegram: FakeBotAPI):
         self.client = client  # Django's AsyncClient, for other pages
         self.telegram = telegram  # runs a method the webhook answers with, as Telegram would
-        self._http = httpx.AsyncClient(
+        self.http = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=asgi_application), base_url="http://testserver"
         )
 
@@ -95,7 +95,7 @@ class Webhook:
         secret = settings.TELEGRAM_WEBHOOK_SECRET if secret is None else secret
         if secret:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-        response = await self._http.post("/telegram/webhook", content=body, headers=headers)
+        response = await self.http.post("/telegram/webhook", content=body, headers=headers)
         if response.status_code == 200:
             self.telegram.run_webhook_answer(response.content, settings.TELEGRAM_BOT_TOKEN)
         return WebhookResponse(response)

@@ -134,6 +134,23 @@ async def test_webhook_path_never_redirects(webhook, telegram):
     assert response.status_code not in (301, 302, 307, 308)
 
 
+async def test_webhook_answers_only_post_and_says_so(webhook, telegram):
+    response = await webhook.http.get("/telegram/webhook")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
+    assert await ProcessedUpdate.objects.acount() == 0
+
+
+async def test_webhook_answer_carries_the_request_id_the_logs_use(webhook, telegram):
+    response = await webhook.http.post(
+        "/telegram/webhook",
+        json=updates.command(MEMBER, "help"),
+        headers={"X-Telegram-Bot-Api-Secret-Token": "wrong", "X-Request-ID": "trace-42"},
+    )
+    assert response.status_code == 403
+    assert response.headers["X-Request-ID"] == "trace-42"
+
+
 async def test_past_its_limit_a_process_refuses_at_once_and_the_update_comes_through_when_redelivered(
     webhook, telegram, settings
 ):

@@ -4,10 +4,10 @@ import asyncio
 import html
 import re
 
+import httpx
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.test import AsyncClient
 
 DEMO_TG_ID = 999_000_001
 DEMO_PEER_ID = 999_000_002
@@ -124,7 +124,9 @@ class Command(BaseCommand):
         return updates.callback(tg_id, messages[-1].callback_data(label))
 
     async def _play(self, server, script) -> None:
-        client = AsyncClient()
+        from config.asgi import application  # the production ASGI app, webhook route and all
+
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://demo")
         names = {DEMO_TG_ID: "Анна", DEMO_PEER_ID: "Борис"}
         for who, said, build in script:
             update = build()
@@ -136,8 +138,7 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.HTTP_INFO(f"\n👤 {names[who]}: {said}"))
                 response = await client.post(
                     "/telegram/webhook",
-                    data=update,
-                    content_type="application/json",
+                    json=update,
                     headers={"X-Telegram-Bot-Api-Secret-Token": settings.TELEGRAM_WEBHOOK_SECRET},
                 )
                 if response.status_code == 200:  # Telegram runs a method given in the answer
