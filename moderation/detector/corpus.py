@@ -79,6 +79,9 @@ def crisis_rows(split: str | None = None) -> list[Row]:
         "crisis_negatives_everyday",
         "crisis_breadth",
         "crisis_negatives_breadth",
+        # Written in session 9 as members type, by a writer who read neither the detector nor the corpus.
+        "crisis_member2",
+        "crisis_negatives_member2",
         *ORDINARY,
     )
     return _split_rows(names, split)
@@ -94,6 +97,7 @@ def toxicity_rows(split: str | None = None) -> list[Row]:
         "toxicity_plain",
         "toxicity_member",
         "toxicity_breadth",
+        "toxicity_member2",
         *ORDINARY,
     )
     return _split_rows(names, split)
