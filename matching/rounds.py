@@ -15,13 +15,14 @@ from accounts.models import Member, Preferences, Topic
 from accounts.notices import Notice
 from chats.models import ChatSession
 from core import clock, metrics
+from core.db import int_array
 from matching import pairing, scoring, selectors
 from matching.models import MatchingSettings, PairCooldown, Proposal, SearchRequest
 from matching.services import PROPOSAL_TTL, count_outcome, pair_arm, pair_key, proposal_cards
 from moderation.models import SafetyFlag
 
 # The round reads and writes thousands of rows: its SQL passes id lists as one array parameter
-# (`= ANY(%s)`) instead of thousands of placeholders, and reads plain rows, not model instances.
+# (`= ANY(%s::bigint[])`, core.db.int_array) instead of thousands of placeholders, and reads plain rows, not model instances.
 
 _M, _MT = Member._meta.db_table, "accounts_membertopic"
 # The statuses the SQL compares with, from the models' enums (one source for each rule).
@@ -113,8 +114,8 @@ def _excluded_pairs(member_ids: list[int], now: dt.datetime) -> set[tuple[int, i
     (declined, talked recently)."""
     rows = _rows(
         f"SELECT member_low_id, member_high_id FROM {PairCooldown._meta.db_table}"
-        " WHERE until > %s AND (member_low_id = ANY(%s) OR member_high_id = ANY(%s))",
-        (now, member_ids, member_ids),
+        " WHERE until > %(now)s AND (member_low_id = ANY(%(ids)s::bigint[]) OR member_high_id = ANY(%(ids)s::bigint[]))",
+        {"now": now, "ids": int_array(member_ids)},
     )
     return {pair_key(a, b) for a, b in rows} | selectors.barred_pairs(member_ids=member_ids)
 

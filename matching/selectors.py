@@ -8,6 +8,7 @@ from django.db import connection
 
 from accounts.models import Member, MemberTopic, Topic
 from accounts.selectors import member_card
+from core.db import int_array
 from matching.models import Proposal, SearchRequest
 from moderation.models import Block, Report
 
@@ -111,9 +112,10 @@ def barred_pairs(*, member_ids: list[int]) -> set[tuple[int, int]]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT blocker_id, blocked_id FROM {Block._meta.db_table}"
-            " WHERE blocker_id = ANY(%s) OR blocked_id = ANY(%s)"
+            " WHERE blocker_id = ANY(%(ids)s::bigint[]) OR blocked_id = ANY(%(ids)s::bigint[])"
             f" UNION SELECT reporter_id, reported_id FROM {Report._meta.db_table}"
-            " WHERE (reporter_id = ANY(%s) OR reported_id = ANY(%s)) AND status <> %s",
-            (member_ids, member_ids, member_ids, member_ids, Report.Status.DISMISSED),
+            " WHERE (reporter_id = ANY(%(ids)s::bigint[]) OR reported_id = ANY(%(ids)s::bigint[]))"
+            " AND status <> %(dismissed)s",
+            {"ids": int_array(member_ids), "dismissed": Report.Status.DISMISSED},
         )
         return {(min(a, b), max(a, b)) for a, b in cursor.fetchall()}
