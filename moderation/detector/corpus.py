@@ -82,6 +82,9 @@ def crisis_rows(split: str | None = None) -> list[Row]:
         # Written in session 9 as members type, by a writer who read neither the detector nor the corpus.
         "crisis_member2",
         "crisis_negatives_member2",
+        # Session 9 too: lines from the middle of a conversation (the risk in one clause of a reply).
+        "crisis_member3",
+        "crisis_negatives_member3",
         *ORDINARY,
     )
     return _split_rows(names, split)
