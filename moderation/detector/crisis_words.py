@@ -400,13 +400,14 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 # Rules on the folded text alone, as written: emoji, and punctuation that carries the meaning
+# (a train, the metro, a bridge or a tower block drawn beside "я" or "завтра" is a trip, not a plan)
 # ("прощайте." and "прощай, бот. и ты тоже прощай" are goodbyes; "прощай, старая квартира" is a move).
 TEXT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern))
     for kind, pattern in (
         (
             "plan",
-            r"(💊|🔪|🪢|🩸|⚰|🔫|🪦|🏢|🚆|🚇|🌉)\s*.{0,30}\b(я|себя|сегодня|завтра|пора|хватит|прощай|конец|висит|в руке|в руках)\b"
+            r"(💊|🔪|🪢|🩸|⚰|🔫|🪦)\s*.{0,30}\b(я|себя|сегодня|завтра|пора|хватит|прощай|конец|висит|в руке|в руках)\b"
             r"|\b(я|себя|сегодня|пора|хватит|прощай|конец)\b.{0,30}(💊|🔪|🪢|🩸|⚰|🔫|🪦)",
         ),
         ("farewell", r"\bпрощай(те)?\s*([^\w\s,]|$)|\bпрощай(те)?,? (больше|не|я|и|спасибо|мир|все|всем)\b"),

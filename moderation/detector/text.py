@@ -78,10 +78,21 @@ def fold(text: str) -> str:
 Reading = tuple[str, tuple[str, ...], tuple[str, ...]]
 
 
+# Things members draw instead of naming them: read as the word ("🪢 завтра утром" is "веревка
+# завтра утром" to the rules and the model; the folded text keeps the picture for TEXT_RULES).
+_DRAWN = {
+    "💊": "таблетка", "🔪": "нож", "🪢": "веревка", "🩸": "кровь", "⚰": "гроб", "🔫": "пистолет", "🪦": "могила",
+}  # fmt: skip
+_DRAWN_RE = re.compile("|".join(_DRAWN))
+
+
 def read(text: str) -> Reading:
     """(folded text, its words, their lemmas). Never cached: a message's text is not kept."""
     folded = fold(text)
-    words = tuple(WORD.findall(folded))
+    spelled = (
+        _DRAWN_RE.sub(lambda m: f" {_DRAWN[m.group(0)]} ", folded) if _DRAWN_RE.search(folded) else folded
+    )
+    words = tuple(WORD.findall(spelled))
     return folded, words, tuple(lemma(w) for w in words)
 
 

@@ -150,6 +150,11 @@ def test_a_knife_emoji_in_the_kitchen_is_not_a_crisis():
     assert not detector.crisis_assess("🔪🥒 нарезала салат, всё готово").any
 
 
+@pytest.mark.parametrize("message", ["🚆 завтра к маме", "купила 💊 от головы, завтра на работу"])
+def test_a_trip_or_a_headache_pill_drawn_beside_tomorrow_alerts_nobody(message):
+    assert not detector.crisis_assess(message).likely
+
+
 @pytest.mark.parametrize(
     "message",
     [
