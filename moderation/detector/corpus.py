@@ -85,6 +85,9 @@ def crisis_rows(split: str | None = None) -> list[Row]:
         # Session 9 too: lines from the middle of a conversation (the risk in one clause of a reply).
         "crisis_member3",
         "crisis_negatives_member3",
+        # And short ones (1–12 words): fragments, a word and an emoji, times and floors.
+        "crisis_member4",
+        "crisis_negatives_member4",
         *ORDINARY,
     )
     return _split_rows(names, split)
