@@ -20,7 +20,7 @@ from core.webhook import Outcome, webhook_answer
 WEBHOOK_PATH = "/telegram/webhook"
 LEAN_PATHS = ("/health",)
 # A Telegram update is a few KiB (a 4 096-character message with its entities and the message it
-# replies to); a body past this is refused with 413 before it is read (README: "Webhook limits").
+# replies to); a body past this is refused with 413 before it is read (README: "What the webhook answers").
 MAX_BODY_BYTES = 1 << 20
 
 
