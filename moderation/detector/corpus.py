@@ -92,6 +92,9 @@ def crisis_rows(split: str | None = None) -> list[Row]:
         # And short ones (1–12 words): fragments, a word and an emoji, times and floors.
         "crisis_member4",
         "crisis_negatives_member4",
+        # And across members' life situations (addiction, illness, old age, war, debts…), each in its register.
+        "crisis_member5",
+        "crisis_negatives_member5",
         *ORDINARY,
     )
     return _split_rows(names, split)
