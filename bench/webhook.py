@@ -1,10 +1,10 @@
-"""Webhook benchmark (issue 3): /start updates through the real webhook vs a bare Django endpoint.
+"""Webhook benchmark (issue 3): /start updates through the real webhook vs a bare ninja endpoint.
 
     .venv/bin/python -m config.embedded run -- .venv/bin/python bench/webhook.py [--seconds 15]
 
 Starts the fake Bot API and uvicorn (2 workers) as processes on loopback against a fresh
 `bench_tno` database, then prints p50/p95/p99 and updates/s at a fixed 100 updates/s and at the
-maximum (closed loop), for the webhook and for GET /health (a bare async Django view), with
+maximum (closed loop), for the webhook and for GET /health (a bare django-ninja endpoint), with
 the ratio ours/bare. Each /start comes from a new member, so every update writes a member row.
 """
 

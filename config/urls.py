@@ -3,7 +3,7 @@ from django.urls import include, path
 from django_rq import stats_views
 from django_rq import urls as rq_urls
 
-from core import api as core_api
+from config.api import api
 from core.collectors import metrics_view
 from core.roles import operators_only
 from moderation import views as moderation_views
@@ -38,5 +38,5 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("metrics", metrics_view, name="prometheus-metrics"),
-    *core_api.urlpatterns,
+    path("", api.urls),
 ]

@@ -1,35 +1,17 @@
-"""The health endpoints (the Telegram webhook is core.asgi.telegram_webhook, below Django).
-
-Plain async Django views: django-ninja and pydantic cost the web process about 10 MiB of memory
-for four GET endpoints (issue 20).
-"""
-
-import functools
+"""The health endpoints (the Telegram webhook is core.asgi.telegram_webhook, below Django)."""
 
 import django_rq
 from django.db import connection
-from django.http import HttpRequest, HttpResponseNotAllowed, JsonResponse
-from django.urls import path
-from django.views.decorators.csrf import csrf_exempt
+from django.http import HttpRequest, JsonResponse
+from ninja import Router
 
 from core.db import db_call
 from core.webhook import INFRA_ERRORS
 
-
-def _get_only(view):
-    """GET or 405 (with Allow), as a probe endpoint answers any other method."""
-
-    @csrf_exempt
-    @functools.wraps(view)
-    async def wrapper(request: HttpRequest):
-        if request.method != "GET":
-            return HttpResponseNotAllowed(["GET"], content=b"Method not allowed")
-        return await view(request)
-
-    return wrapper
+router = Router()
 
 
-@_get_only
+@router.get("/health", include_in_schema=False)
 async def health(request: HttpRequest):
     """The process is alive."""
     return JsonResponse({"status": "ok"})
@@ -44,7 +26,7 @@ def _check_redis() -> None:
     django_rq.get_connection("default").ping()
 
 
-@_get_only
+@router.get("/health/ready", include_in_schema=False)
 async def health_ready(request: HttpRequest):
     """PostgreSQL and Redis are reachable; 503 otherwise."""
     checks = {}
@@ -60,7 +42,7 @@ async def health_ready(request: HttpRequest):
     )
 
 
-@_get_only
+@router.get("/health/db", include_in_schema=False)
 async def health_db(request: HttpRequest):
     try:
         await db_call(_check_database)
@@ -69,18 +51,10 @@ async def health_db(request: HttpRequest):
     return JsonResponse({"database": "ok"})
 
 
-@_get_only
+@router.get("/health/redis", include_in_schema=False)
 async def health_redis(request: HttpRequest):
     try:
         await db_call(_check_redis)
     except (*INFRA_ERRORS, OSError) as exc:
         return JsonResponse({"redis": f"unavailable: {type(exc).__name__}"}, status=503)
     return JsonResponse({"redis": "ok"})
-
-
-urlpatterns = [
-    path("health", health),
-    path("health/ready", health_ready),
-    path("health/db", health_db),
-    path("health/redis", health_redis),
-]
