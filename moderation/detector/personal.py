@@ -14,7 +14,7 @@ import functools
 import re
 from typing import NamedTuple
 
-from moderation.detector.text import WORD_CACHE
+from moderation.detector.text import WORD_CACHE, morph
 
 PLACEHOLDERS = {
     "name": "[имя]",
@@ -426,13 +426,6 @@ _TRANSLIT = (
 # fmt: on
 
 
-@functools.cache
-def _morph():
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer()
-
-
 class _Info(NamedTuple):
     name: float  # probability mass of the dictionary's first-name readings
     surn: float
@@ -456,8 +449,7 @@ _FUNCTION_POS = frozenset(["PREP", "CONJ", "PRCL", "NPRO", "INTJ", "PRED", "ADVB
 @functools.lru_cache(maxsize=WORD_CACHE)
 def _info(word: str) -> _Info:
     """What the dictionary says about a lower-case word."""
-    morph = _morph()
-    parses = morph.parse(word)
+    parses = morph().parse(word)  # the detector's one analyzer: a second one would be 20 MiB more
     name = surn = patr = geox = other = 0.0
     nominative_name = plain = False
     for p in parses:
