@@ -13,7 +13,7 @@ from accounts.notices import deliver
 from config.telegram import build_bot
 from core import metrics, redis
 from core.db import db_call
-from matching import rounds, selectors, services
+from matching import selectors, services
 
 log = structlog.get_logger(__name__)
 ROUND_EVERY = dt.timedelta(seconds=5)
@@ -54,6 +54,10 @@ def matching_round() -> int:
     """Sweep deadlines, pair the queue, tell everyone; again in a few seconds while anyone waits."""
     connection = redis.connection()
     connection.delete(_SCHEDULED_KEY)
+    # Imported by the job, not the module: web processes import this module for enqueue_round,
+    # and rounds bring numpy and the matcher (~28 MiB) that only the worker's rounds use.
+    from matching import rounds
+
     with metrics.matching_round_seconds.time():
         notices = services.sweep() + rounds.round_run()
     _send_if_any(notices)

@@ -7,9 +7,8 @@ corpus, its fixed splits and `bench/filters.py` measure them.
 
 from __future__ import annotations
 
+import array
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from moderation.detector import model, text, toxicity
 from moderation.detector.crisis import LIKELY, NONE, POSSIBLE, CrisisVerdict
@@ -34,7 +33,7 @@ def toxic_categories(
     message: str,
     *,
     reading: text.Reading | None = None,
-    features: np.ndarray | None = None,
+    features: array.array | None = None,
     use_rules: bool = True,
     use_model: bool = True,
 ) -> frozenset[str]:

@@ -14,10 +14,9 @@ scores over train + dev (`detector_train`), never from test or the fresh sets.
 
 from __future__ import annotations
 
+import array
 import functools
 from dataclasses import dataclass
-
-import numpy as np
 
 from moderation.detector import crisis_words as W
 from moderation.detector import model, text
@@ -100,7 +99,7 @@ def assess(
     message: str,
     *,
     reading: text.Reading | None = None,
-    features: np.ndarray | None = None,
+    features: array.array | None = None,
     use_rules: bool = True,
     use_model: bool = True,
 ) -> CrisisVerdict:
