@@ -16,7 +16,6 @@ import ast
 import functools
 import math
 import struct
-import sys
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -85,7 +84,6 @@ _STRUCT = {"<i4": "i", "<i8": "q", "<f2": "e", "<f4": "f", "<f8": "d"}
 
 def _arrays(path: Path) -> dict[str, tuple]:
     """Every array of an .npz written by `training.save`, as a tuple of Python numbers."""
-    assert sys.byteorder == "little"
     out = {}
     with zipfile.ZipFile(path) as archive:
         for member in archive.namelist():
