@@ -67,8 +67,17 @@ def _in_chat(member_id: int) -> bool:
     ).exists()
 
 
-@transaction.atomic
 def search_start(*, member_id: int) -> Outcome:
+    """Put the member in the queue (or say why not); a new search comes with the wait estimate."""
+    outcome = _search_open(member_id=member_id)
+    if outcome.ok:
+        # Read after the commit: a two-week percentile need not hold the member's row lock.
+        outcome.context = {"estimate": selectors.wait_estimate(member_id=member_id, now=clock.now())}
+    return outcome
+
+
+@transaction.atomic
+def _search_open(*, member_id: int) -> Outcome:
     member = Member.objects.select_for_update().get(pk=member_id)
     now = clock.now()
     if not member.is_onboarded:
@@ -99,8 +108,7 @@ def search_start(*, member_id: int) -> Outcome:
         expires_at=now + SEARCH_TTL,
         quiet_notice_due_at=now + QUIET_AFTER,
     )
-    estimate = selectors.wait_estimate(member_id=member.pk, now=now)
-    return Outcome(True, search=search, context={"estimate": estimate})
+    return Outcome(True, search=search)
 
 
 def _end_search(search: SearchRequest, status: str, now: dt.datetime) -> None:
