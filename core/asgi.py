@@ -22,6 +22,7 @@ LEAN_PATHS = ("/health",)
 # A Telegram update is a few KiB (a 4 096-character message with its entities and the message it
 # replies to); a body past this is refused with 413 before it is read (README: "What the webhook answers").
 MAX_BODY_BYTES = 1 << 20
+TOO_LARGE = f"body larger than {MAX_BODY_BYTES} bytes"
 
 
 class BodyTooLarge(Exception):
@@ -47,9 +48,7 @@ class LeanASGIHandler(ASGIHandler):
         try:
             body_file = io.BytesIO(await read_body(scope, receive))
         except BodyTooLarge:
-            response = JsonResponse(
-                {"ok": False, "detail": f"body larger than {MAX_BODY_BYTES} bytes"}, status=413
-            )
+            response = JsonResponse({"ok": False, "detail": TOO_LARGE}, status=413)
             response["Connection"] = "close"  # the rest of the body is not read
             await self.send_response(response, send)
             return
@@ -105,7 +104,7 @@ async def telegram_webhook(scope, receive, send) -> None:
         try:
             body = await read_body(scope, receive)
         except BodyTooLarge:
-            outcome = Outcome(413, f"body larger than {MAX_BODY_BYTES} bytes")
+            outcome = Outcome(413, TOO_LARGE)
             extra.append((b"connection", b"close"))  # the rest of the body is not read
         except RequestAborted:
             return  # the client went away

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import networkx as nx
 import numpy as np
 
 from matching import scoring
@@ -301,8 +302,6 @@ def match(
         return value + bonus[i] + bonus[j]
 
     if exact and n <= EXACT_LIMIT:
-        import networkx as nx  # here, not at the top: the web process imports this module, only rounds match
-
         graph = nx.Graph()
         for i, j, value in edges:
             graph.add_edge(i, j, weight=weight(i, j, value), score=value)

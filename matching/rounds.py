@@ -21,8 +21,9 @@ from matching.models import MatchingSettings, PairCooldown, Proposal, SearchRequ
 from matching.services import PROPOSAL_TTL, count_outcome, pair_arm, pair_key, proposal_cards
 from moderation.models import SafetyFlag
 
-# The round reads and writes thousands of rows: its SQL passes id lists as one array parameter
-# (`= ANY(%s::bigint[])`, core.db.int_array) instead of thousands of placeholders, and reads plain rows, not model instances.
+# The round reads and writes thousands of rows: its SQL passes id lists as one array literal
+# (`= ANY(%s::bigint[])`, core.db.int_array) instead of thousands of placeholders, and reads plain
+# rows, not model instances.
 
 _M, _MT = Member._meta.db_table, "accounts_membertopic"
 # The statuses the SQL compares with, from the models' enums (one source for each rule).

@@ -33,7 +33,7 @@ TOXIC_MAX_ORDINARY_FP = 0.005
 FOLDS = 5
 
 
-def _features(rows: list[corpus.Row]) -> list[np.ndarray]:
+def _features(rows: list[corpus.Row]) -> list[array.array]:
     out = []
     for r in rows:
         folded, words, lemmas = text.read(r.text)
@@ -94,12 +94,12 @@ def in_latin(row: corpus.Row) -> corpus.Row:
 COPIES = (hurried, in_latin)
 
 
-def _copies(rows: list[corpus.Row]) -> list[list[np.ndarray]]:
+def _copies(rows: list[corpus.Row]) -> list[list[array.array]]:
     return [_features([make(r) for r in rows]) for make in COPIES]
 
 
 def _learn(
-    features: list[np.ndarray], copies: list[list[np.ndarray]], labels: np.ndarray
+    features: list[array.array], copies: list[list[array.array]], labels: np.ndarray
 ) -> model.LinearModel:
     """The model over these rows' features and their copies' (the one set of hyper-parameters).
 
@@ -139,7 +139,9 @@ def _out_of_fold(rows: list[corpus.Row], positive: str) -> np.ndarray:
     return scores
 
 
-def train(samples: list, labels: np.ndarray, *, l2: float = 1e-4, epochs: int = 400) -> model.LinearModel:
+def train(
+    samples: list[array.array], labels: np.ndarray, *, l2: float = 1e-4, epochs: int = 400
+) -> model.LinearModel:
     """Full-batch Adam on the logistic loss with L2; deterministic."""
     samples = [np.asarray(s) for s in samples]
     offsets = np.cumsum([0] + [s.size for s in samples[:-1]])
