@@ -2,7 +2,7 @@
 
 Split by a hash of the text (sha1 mod 10: 0–5 train, 6–7 dev, 8–9 test), so a line keeps its
 split when lines are added. Tuning looks at train and dev only; test, `corpus/fresh/` and
-`corpus/fresh2/`, `corpus/fresh3/`, `corpus/fresh4/` (each written apart from the tuning) are for figures.
+`corpus/fresh2/` … `corpus/fresh5/` (each written apart from the tuning) are for figures.
 """
 
 from __future__ import annotations
@@ -25,7 +25,11 @@ FRESH3 = CORPUS / "fresh3"
 # (learned from, +0.012 out-of-fold, but its thresholds flagged a recovery told today), and plans
 # and farewells told through logistics beside the same logistics of a move (learned from, −0.006).
 FRESH4 = CORPUS / "fresh4"
-FRESH_SETS = {"fresh": FRESH, "fresh2": FRESH2, "fresh3": FRESH3, "fresh4": FRESH4}
+# A fifth (session 10), crisis only: minimal pairs (a crisis line and its harmless twin sharing its key
+# words: "не хочу больше жить" / "…в этом городе"), by a writer who read neither the detector nor
+# the corpus; learned from, out-of-fold recall moved 0.833 → 0.835 (noise), so it measures instead.
+FRESH5 = CORPUS / "fresh5"
+FRESH_SETS = {"fresh": FRESH, "fresh2": FRESH2, "fresh3": FRESH3, "fresh4": FRESH4, "fresh5": FRESH5}
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,9 @@ def toxicity_rows(split: str | None = None) -> list[Row]:
         "toxicity_member",
         "toxicity_breadth",
         "toxicity_member2",
+        # Session 10, the same way: more wishes of harm and dehumanising lines without a swear word,
+        # clipped and masked mat, and their lookalikes (out-of-fold recall 0.906 → 0.912).
+        "toxicity_member3",
         *ORDINARY,
     )
     return _split_rows(names, split)
