@@ -2,7 +2,7 @@
 
 Split by a hash of the text (sha1 mod 10: 0–5 train, 6–7 dev, 8–9 test), so a line keeps its
 split when lines are added. Tuning looks at train and dev only; test, `corpus/fresh/` and
-`corpus/fresh2/` … `corpus/fresh5/` (each written apart from the tuning) are for figures.
+`corpus/fresh2/` … `corpus/fresh6/` (each written apart from the tuning) are for figures.
 """
 
 from __future__ import annotations
@@ -25,11 +25,18 @@ FRESH3 = CORPUS / "fresh3"
 # (learned from, +0.012 out-of-fold, but its thresholds flagged a recovery told today), and plans
 # and farewells told through logistics beside the same logistics of a move (learned from, −0.006).
 FRESH4 = CORPUS / "fresh4"
-# A fifth (session 10), crisis only: minimal pairs (a crisis line and its harmless twin sharing its key
-# words: "не хочу больше жить" / "…в этом городе"), by a writer who read neither the detector nor
-# the corpus; learned from, out-of-fold recall moved 0.833 → 0.835 (noise), so it measures instead.
+# A fifth and a sixth (session 10), by writers who read neither the detector nor the corpus, written
+# for training and held out because learning from them did not help (same-pool out-of-fold recall):
+# fresh5 crisis, minimal pairs (a crisis line and its harmless twin sharing its key words: "не хочу
+# больше жить" / "…в этом городе"), 0.833 → 0.835, noise; fresh5 toxicity, abuse inside a longer
+# reply, sarcasm and condescension beside heated but civil replies, 0.914 → 0.907; fresh6 crisis,
+# Russian as a second language (суржик, Central Asian and Caucasian speakers), dictated messages,
+# older and very young members, 0.833 → 0.834.
 FRESH5 = CORPUS / "fresh5"
-FRESH_SETS = {"fresh": FRESH, "fresh2": FRESH2, "fresh3": FRESH3, "fresh4": FRESH4, "fresh5": FRESH5}
+FRESH6 = CORPUS / "fresh6"
+FRESH_SETS = {
+    "fresh": FRESH, "fresh2": FRESH2, "fresh3": FRESH3, "fresh4": FRESH4, "fresh5": FRESH5, "fresh6": FRESH6,
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
