@@ -1,7 +1,7 @@
 """Services of the crisis step: what the sender chose, the partner's card, the check-in after the chat.
 
 A "likely" step opens a high-risk flag (moderators alerted); a "possible" one is only a private
-check-in. Nothing here holds what was written.
+check-in, until the member answers it with «Мне нужна помощь сейчас». Nothing here holds what was written.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ def crisis_step_open(
 
 @transaction.atomic
 def crisis_step_choose(*, tg_id: int, step_id: int, choice: str) -> str:
-    """The sender's tap: "ok", "already" (an earlier tap counted) or "stale" (not theirs)."""
+    """The sender's tap: "ok", "already" (an earlier tap counted) or "stale" (not theirs).
+    «Мне нужна помощь сейчас» also pages moderators (`flags.crisis_help_asked`)."""
     step = CrisisStep.objects.select_for_update().filter(pk=step_id, member__tg_id=tg_id).first()
     if step is None or choice not in CrisisStep.Choice.values:
         return "stale"
@@ -49,6 +50,8 @@ def crisis_step_choose(*, tg_id: int, step_id: int, choice: str) -> str:
     step.choice = choice
     step.chosen_at = clock.now()
     step.save(update_fields=["choice", "chosen_at"])
+    if choice == CrisisStep.Choice.HELP:
+        flags.crisis_help_asked(member_id=step.member_id, session_id=step.session_id)
     return "ok"
 
 

@@ -1,5 +1,6 @@
 """Safety flags for moderators and the alerts that page them: opened by the detector (crisis,
-toxicity) and by repeated reports; never by one member's word alone."""
+toxicity), by repeated reports (never by one member's word about another alone), and by a member
+who says they need help now."""
 
 from __future__ import annotations
 
@@ -69,6 +70,30 @@ def alert_on_commit(kind: str, object_id: int) -> None:
             "moderation.tasks.alert_moderators", kind, object_id, retry=ALERT_RETRY
         )
     )
+
+
+ASKED_FOR_HELP = "Участник сам нажал «Мне нужна помощь сейчас»"
+
+
+@transaction.atomic
+def crisis_help_asked(*, member_id: int, session_id: int | None) -> None:
+    """A member tapped «Мне нужна помощь сейчас» on a crisis step: a high-risk flag and a page,
+    whichever tier asked (a gentle question too: their own word outweighs any detector's score).
+    An open crisis flag of the chat says so and pages again, once."""
+    flag, created = flag_open(
+        member_id=member_id,
+        session_id=session_id,
+        kind=SafetyFlag.Kind.CRISIS,
+        severity=SafetyFlag.Severity.HIGH,
+        details=ASKED_FOR_HELP,
+    )
+    if not created:
+        if ASKED_FOR_HELP in flag.details:
+            return
+        flag.details = f"{ASKED_FOR_HELP}. {flag.details}"[:200]
+        flag.alerted_at = None
+        flag.save(update_fields=["details", "alerted_at"])
+    alert_on_commit("flag", flag.pk)
 
 
 @transaction.atomic

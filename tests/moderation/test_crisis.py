@@ -68,6 +68,12 @@ async def test_a_likely_crisis_gets_the_safety_step_the_partner_a_card_and_moder
     step = await CrisisStep.objects.aget()
     assert (step.tier, step.choice) == ("likely", "help") and step.partner_card_at is not None
 
+    # Moderators hear it again: she said herself that she needs help now.
+    await arun_jobs()
+    pages = [m.text for m in telegram.messages_to(MODERATORS)]
+    assert len(pages) == 2 and "нажал «Мне нужна помощь сейчас»" in pages[-1], pages
+    assert await SafetyFlag.objects.acount() == 1
+
     # A second tap on the same step changes nothing and says so.
     await webhook.send(updates.callback(ANNA, f"moderation:crisis:{step.pk}:not_me"))
     assert "уже ответили" in telegram.calls_for(None, "answerCallbackQuery")[-1].params["text"]
@@ -127,6 +133,27 @@ async def test_a_possible_crisis_is_a_private_check_in_without_alert_or_partner_
     await arun_jobs()
     assert telegram.messages_to(MODERATORS) == []
     assert (await CrisisStep.objects.aget()).tier == "possible"
+
+
+async def test_help_asked_on_a_gentle_question_pages_moderators_once(webhook, telegram):
+    """Her own word outweighs the detector's score: «помощь сейчас» on a check-in is a high-risk flag."""
+    await start_session()
+    anna = MemberJourney(webhook, telegram, ANNA)
+    check_in = await anna.say(await sync_to_async(_possible_example)())
+    help_card = await anna.tap("помощь сейчас", on=check_in)
+    assert "112" in help_card.text
+    flag = await SafetyFlag.objects.aget()
+    assert (flag.kind, flag.severity) == ("crisis", SafetyFlag.Severity.HIGH)
+    await arun_jobs()
+    page = telegram.last_to(MODERATORS).text
+    assert "нажал «Мне нужна помощь сейчас»" in page and f"/safetyflag/{flag.pk}/" in page
+    # No card for Boris: nothing was said to him that he needs to answer.
+    assert [c.method for c in relayed(telegram)] == ["copyMessage"]
+    # A later likely message in the same chat is the same open case: no second flag, no second page.
+    await anna.say(CRISIS)
+    await arun_jobs()
+    assert await SafetyFlag.objects.acount() == 1
+    assert len(telegram.messages_to(MODERATORS)) == 1
 
 
 async def test_an_ordinary_message_opens_no_step(webhook, telegram):
