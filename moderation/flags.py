@@ -75,18 +75,22 @@ def alert_on_commit(kind: str, object_id: int) -> None:
 ASKED_FOR_HELP = "Участник сам нажал «Мне нужна помощь сейчас»"
 
 
+def _crisis_flag_open(member_id: int, session_id: int | None, details: str):
+    return flag_open(
+        member_id=member_id,
+        session_id=session_id,
+        kind=SafetyFlag.Kind.CRISIS,
+        severity=SafetyFlag.Severity.HIGH,
+        details=details,
+    )
+
+
 @transaction.atomic
 def crisis_help_asked(*, member_id: int, session_id: int | None) -> None:
     """A member tapped «Мне нужна помощь сейчас» on a crisis step: a high-risk flag and a page,
     whichever tier asked (a gentle question too: their own word outweighs any detector's score).
     An open crisis flag of the chat says so and pages again, once."""
-    flag, created = flag_open(
-        member_id=member_id,
-        session_id=session_id,
-        kind=SafetyFlag.Kind.CRISIS,
-        severity=SafetyFlag.Severity.HIGH,
-        details=ASKED_FOR_HELP,
-    )
+    flag, created = _crisis_flag_open(member_id, session_id, ASKED_FOR_HELP)
     if not created:
         if ASKED_FOR_HELP in flag.details:
             return
@@ -99,12 +103,8 @@ def crisis_help_asked(*, member_id: int, session_id: int | None) -> None:
 @transaction.atomic
 def crisis_flag(*, member_id: int, session_id: int | None) -> bool:
     """Crisis language in a chat: a high-risk flag (one per session) and moderators alerted."""
-    flag, created = flag_open(
-        member_id=member_id,
-        session_id=session_id,
-        kind=SafetyFlag.Kind.CRISIS,
-        severity=SafetyFlag.Severity.HIGH,
-        details="Кризисные слова в разговоре (текст не хранится)",
+    flag, created = _crisis_flag_open(
+        member_id, session_id, "Кризисные слова в разговоре (текст не хранится)"
     )
     if created:
         alert_on_commit("flag", flag.pk)
