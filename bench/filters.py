@@ -28,6 +28,11 @@ def _rate(hits: int, total: int) -> str:
     return f"{hits / total:.3f} ({hits}/{total})" if total else "—"
 
 
+def _share(hits: int, total: int) -> str:
+    """A share, or a dash for a set without such rows (fresh7 is ordinary lines only)."""
+    return f"{hits / total:.3f}" if total else "—"
+
+
 def crisis_report(split: str) -> dict:
     from moderation.detector import NONE, corpus, crisis
 
@@ -48,13 +53,13 @@ def crisis_report(split: str) -> dict:
         negatives = [(r, v) for r, v in zip(rows, verdicts, strict=True) if r.label != "crisis"]
         hard = [(r, v) for r, v in negatives if r.kind != "ordinary"]
         ordinary = [(r, v) for r, v in negatives if r.kind == "ordinary"]
-        recall = sum(v.tier != NONE for _, v in positives) / max(len(positives), 1)
-        likely = sum(v.tier == "likely" for _, v in positives) / max(len(positives), 1)
-        fp = sum(v.tier != NONE for _, v in negatives) / max(len(negatives), 1)
-        hard_fp = sum(v.tier != NONE for _, v in hard) / max(len(hard), 1)
+        recall = _share(sum(v.tier != NONE for _, v in positives), len(positives))
+        likely = _share(sum(v.tier == "likely" for _, v in positives), len(positives))
+        fp = _share(sum(v.tier != NONE for _, v in negatives), len(negatives))
+        hard_fp = _share(sum(v.tier != NONE for _, v in hard), len(hard))
         print(
-            f"  {name:<12} recall {recall:.3f} (likely tier {likely:.3f})  false positives {fp:.3f}"
-            f" (hard negatives {hard_fp:.3f})"
+            f"  {name:<12} recall {recall} (likely tier {likely})  false positives {fp}"
+            f" (hard negatives {hard_fp})"
         )
         summary[name] = {"recall": recall, "fp": fp}
         if name != "rules+model":
@@ -94,9 +99,14 @@ def toxicity_report(split: str) -> None:
         flagged = [bool(toxic_categories(r.text, **flags)) for r in rows]
         pos = [f for f, r in zip(flagged, rows, strict=True) if r.label == "toxic"]
         neg = [f for f, r in zip(flagged, rows, strict=True) if r.label != "toxic"]
-        print(f"  {name:<12} recall {sum(pos) / len(pos):.3f}  false positives {sum(neg) / len(neg):.3f}")
+        print(
+            f"  {name:<12} recall {_share(sum(pos), len(pos))}  false positives {_share(sum(neg), len(neg))}"
+        )
         if name != "rules+model":
             continue
+        ordinary = [f for f, r in zip(flagged, rows, strict=True) if r.kind == "ordinary"]
+        if ordinary:
+            print(f"    held per 1 000 ordinary messages: {1000 * sum(ordinary) / len(ordinary):.1f}")
         by_kind = defaultdict(lambda: [0, 0])
         for f, r in zip(flagged, rows, strict=True):
             by_kind[(r.label, r.kind)][0] += f
