@@ -2,7 +2,7 @@
 
 Split by a hash of the text (sha1 mod 10: 0–5 train, 6–7 dev, 8–9 test), so a line keeps its
 split when lines are added. Tuning looks at train and dev only; test, `corpus/fresh/` and
-`corpus/fresh2/` … `corpus/fresh7/` (each written apart from the tuning) are for figures.
+`corpus/fresh2/` … `corpus/fresh8/` (each written apart from the tuning) are for figures.
 """
 
 from __future__ import annotations
@@ -39,9 +39,13 @@ FRESH6 = CORPUS / "fresh6"
 # per 1 000 ordinary messages, measured on more than the test split's 386. Its `ordinary.jsonl`,
 # as every fresh set's, is a negative for crisis and for toxicity.
 FRESH7 = CORPUS / "fresh7"
+# An eighth: 597 ordinary lines where a word that alone looks like danger sits beside a time or a place
+# in daily life ("выпила таблетки от давления, в 8 ещё вечерние", "завтра мою окна на 12 этаже"),
+# written for training; learned from, out-of-fold crisis recall fell 0.833 → 0.823, so it measures.
+FRESH8 = CORPUS / "fresh8"
 FRESH_SETS = {
     "fresh": FRESH, "fresh2": FRESH2, "fresh3": FRESH3, "fresh4": FRESH4, "fresh5": FRESH5, "fresh6": FRESH6,
-    "fresh7": FRESH7,
+    "fresh7": FRESH7, "fresh8": FRESH8,
 }  # fmt: skip
 
 
