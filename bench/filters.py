@@ -33,20 +33,19 @@ def _share(hits: int, total: int) -> str:
     return f"{hits / total:.3f}" if total else "—"
 
 
-def crisis_report(split: str) -> dict:
+def crisis_report(split: str) -> None:
     from moderation.detector import NONE, corpus, crisis
 
     rows = corpus.crisis_rows(split)
     if not rows:
         print(f"\ncrisis · {split}: no rows")
-        return {}
+        return
     print(f"\ncrisis · {split} ({len(rows)} messages)")
     variants = {
         "rules+model": {},
         "rules only": {"use_model": False},
         "model only": {"use_rules": False},
     }
-    summary = {}
     for name, flags in variants.items():
         verdicts = [crisis.assess(r.text, **flags) for r in rows]
         positives = [(r, v) for r, v in zip(rows, verdicts, strict=True) if r.label == "crisis"]
@@ -61,7 +60,6 @@ def crisis_report(split: str) -> dict:
             f"  {name:<12} recall {recall} (likely tier {likely})  false positives {fp}"
             f" (hard negatives {hard_fp})"
         )
-        summary[name] = {"recall": recall, "fp": fp}
         if name != "rules+model":
             continue
         by_kind = defaultdict(lambda: [0, 0])
@@ -80,7 +78,6 @@ def crisis_report(split: str) -> dict:
             for tier in ("possible", "likely"):
                 n = sum(v.tier == tier for _, v in ordinary)
                 print(f"    false alerts per 1 000 ordinary messages, {tier}: {1000 * n / len(ordinary):.1f}")
-    return summary
 
 
 def toxicity_report(split: str) -> None:

@@ -89,10 +89,15 @@ def _split_rows(names: tuple[str, ...], split: str | None) -> list[Row]:
     return [r for r in rows if split is None or split_of(r.text) == split]
 
 
+def _fresh_rows(split: str, name: str) -> list[Row]:
+    """A fresh set's lines for one detector ("crisis", "toxicity"), with its ordinary lines (negatives of both)."""
+    return _read(FRESH_SETS[split] / f"{name}.jsonl") + _read(FRESH_SETS[split] / "ordinary.jsonl")
+
+
 def crisis_rows(split: str | None = None) -> list[Row]:
     """Crisis messages, hard negatives and ordinary chat lines; split None: all; a name in FRESH_SETS: that fresh set."""
     if split in FRESH_SETS:
-        return _read(FRESH_SETS[split] / "crisis.jsonl") + _read(FRESH_SETS[split] / "ordinary.jsonl")
+        return _fresh_rows(split, "crisis")
     names = (
         "crisis",
         "crisis_more",
@@ -126,7 +131,7 @@ def crisis_rows(split: str | None = None) -> list[Row]:
 
 def toxicity_rows(split: str | None = None) -> list[Row]:
     if split in FRESH_SETS:
-        return _read(FRESH_SETS[split] / "toxicity.jsonl") + _read(FRESH_SETS[split] / "ordinary.jsonl")
+        return _fresh_rows(split, "toxicity")
     # Ordinary chat lines are non-toxic too: a held "ты здесь?" is a harm of its own.
     names = (
         "toxicity",

@@ -108,7 +108,7 @@ def assess(
     if not message:
         return CrisisVerdict()
     folded, words, lemmas = reading or text.read(message)
-    if not words and not any(e in message for e in "💊🔪🪢🩸⚰🔫🪦"):
+    if not words:  # a drawn means (💊 🔪 🪢 …) is already a word here: text.read spells it
         return CrisisVerdict()
     limits = thresholds()
     if features is None and use_model:
